@@ -1,0 +1,83 @@
+import type { LogLevel } from '../shared/logger';
+
+/** The validated configuration of one bot process. Built only by loadConfig (load-config.ts). */
+export interface AppConfig {
+  /** PORT, default 3000 */
+  port: number;
+  /** DATABASE_URL as given, default sqlite:data/bot.sqlite */
+  databaseUrl: string;
+  /** DATABASE_URL parsed */
+  database: SqliteDatabaseConfig | MysqlDatabaseConfig;
+  /** DB_MIGRATIONS_RUN (default true): run pending migrations at start-up */
+  migrationsRun: boolean;
+  /** LOG_LEVEL, default info */
+  logLevel: LogLevel;
+  http: {
+    /** HTTP_BODY_LIMIT_BYTES, default 65536: larger callback bodies are refused with 413 */
+    bodyLimitBytes: number;
+  };
+  wecom: WecomConfig;
+  outbox: OutboxConfig;
+  chat: {
+    /** OFFICE_CONTACT: whom an unknown user should contact, shown in the bot's answer */
+    officeContact: string;
+  };
+}
+
+export interface SqliteDatabaseConfig {
+  type: 'sqlite';
+  /** file path (relative to the working directory) or ':memory:' */
+  path: string;
+}
+
+export interface MysqlDatabaseConfig {
+  type: 'mysql';
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface WecomConfig {
+  /** WECOM_API_BASE: an origin, scheme://host[:port], default https://qyapi.weixin.qq.com */
+  apiBase: string;
+  /** The self-built app; undefined when none of its variables is set (the channel is off). */
+  app?: {
+    corpId: string; // WECOM_CORP_ID
+    agentId: number; // WECOM_AGENT_ID
+    secret: string; // WECOM_SECRET
+    token: string; // WECOM_TOKEN
+    encodingAesKey: string; // WECOM_ENCODING_AES_KEY
+  };
+  /** The intelligent robot; undefined when none of its variables is set. */
+  robot?: {
+    token: string; // WECOM_ROBOT_TOKEN
+    encodingAesKey: string; // WECOM_ROBOT_ENCODING_AES_KEY
+    /** WECOM_ROBOT_ID: when set, callbacks of another aibotid are refused */
+    robotId?: string;
+    /** WECOM_ROBOT_NAME: the robot's display name, stripped from the start of group messages */
+    robotName?: string;
+  };
+  /** WECOM_GROUP_WEBHOOK_URL: whole webhook URL with its key (default group for bulletins) */
+  groupWebhookUrl?: string;
+  /** WECOM_CALLBACK_MAX_SKEW_SECONDS, default 600; 0 turns the check off */
+  callbackMaxSkewSeconds: number;
+  /** WECOM_REQUEST_TIMEOUT_MS, default 10000 */
+  requestTimeoutMs: number;
+}
+
+export interface OutboxConfig {
+  /** OUTBOX_POLL_INTERVAL_MS, default 1000 */
+  pollIntervalMs: number;
+  /** OUTBOX_BATCH_SIZE, default 50 */
+  batchSize: number;
+  /** OUTBOX_MAX_ATTEMPTS, default 8 */
+  maxAttempts: number;
+  /** OUTBOX_LEASE_SECONDS, default 60 */
+  leaseSeconds: number;
+  /** OUTBOX_BACKOFF_BASE_MS, default 2000; doubles per attempt */
+  backoffBaseMs: number;
+  /** OUTBOX_BACKOFF_MAX_MS, default 600000 */
+  backoffMaxMs: number;
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import pino, { type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * Structured English logs (pino). Secrets and phone numbers are redacted by key; user ids are logged hashed
+ * (`userHash`) so a log can follow one person without naming them.
+ */
+export function createLogger(level: LogLevel = 'info', destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: {
+        paths: [
+          'secret',
+          '*.secret',
+          'token',
+          '*.token',
+          'encodingAesKey',
+          '*.encodingAesKey',
+          'accessToken',
+          '*.accessToken',
+          'access_token',
+          '*.access_token',
+          'mobile',
+          '*.mobile',
+          'phone',
+          '*.phone',
+          'officePhone',
+          '*.officePhone',
+          'password',
+          '*.password',
+          'webhookUrl',
+          '*.webhookUrl',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}
+
+/** A short stable hash of a userid for logs (not reversible without the roster). */
+export function hashUserId(userId: string): string {
+  return createHash('sha256').update(`wecom-user:${userId}`).digest('hex').slice(0, 12);
+}
+
+/** Mask a mobile number for display outside a single chat with its owner: 139****1234. */
+export function maskMobile(mobile: string): string {
+  const digits = mobile.replace(/\D/g, '');
+  if (digits.length < 7) return '****';
+  return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+}
+
+/** Strip the key from a webhook URL before it is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:key|access_token|response_code|corpsecret)=)[^&]*/gi, '$1[redacted]');
+}
