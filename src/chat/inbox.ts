@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { Clock } from '../shared/clock';
+import { hashUserId, type Logger } from '../shared/logger';
+import { insertIgnore } from '../db/insert-ignore';
+import { enqueueOutbox, type OutboxItem } from '../outbox/outbox-writer';
+import type { InboundMessage } from './inbound-message';
+import { InboxEntity, UserLockEntity, type InboxRow } from './inbox-entity';
+import type { MessageHandler } from './message-handler';
+import { replyTo } from './reply-address';
+
+export interface InboxDeps {
+  dataSource: DataSource;
+  clock: Clock;
+  logger: Logger;
+  handler: MessageHandler;
+  /** Called after a commit that wrote outbox rows (wakes the dispatcher). */
+  onOutboxWritten?: () => void;
+  outboxMaxAttempts: number;
+  instanceId?: string;
+  /** Attempts before a message that keeps failing is given up (and the user told). Default 3. */
+  maxAttempts?: number;
+  /** Lease on a user while their messages are processed. Default 60 s. */
+  userLeaseSeconds?: number;
+  /** How often stored but unprocessed messages are looked for (after a crash, or another instance). Default 5 s. */
+  sweepIntervalMs?: number;
+}
+
+export const SYSTEM_BUSY_TEXT = '抱歉，系统暂时无法处理您的消息，已记录并通知管理员。请稍后再试，或直接联系政务公开办。';
+
+/**
+ * Every accepted message is stored once — (channel, msgKey) is a unique key in the database, so a WeCom retry
+ * or a second instance behind a load balancer finds it already there — and processed per user, in order, with a
+ * short database lease on the user so two instances never interleave one person's conversation.
+ */
+export class Inbox {
+  private readonly instanceId: string;
+  private readonly chains = new Map<string, Promise<void>>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: InboxDeps) {
+    this.instanceId = deps.instanceId ?? `inbox-${randomUUID().slice(0, 8)}`;
+  }
+
+  /** Store the message. 'duplicate' when it was already stored (a retry). Processing starts in the background. */
+  async accept(message: InboundMessage): Promise<'accepted' | 'duplicate'> {
+    const now = this.deps.clock.now();
+    const inserted =
+      (await insertIgnore(this.deps.dataSource.manager, InboxEntity, [
+        {
+          channel: message.channel,
+          msgKey: message.msgKey.slice(0, 191),
+          userId: message.userId,
+          chatType: message.chatType,
+          chatId: message.chatId ?? null,
+          msgType: message.msgType.slice(0, 32),
+          text: message.text ?? null,
+          payload: JSON.stringify(message),
+          status: 'received',
+          attempts: 0,
+          receivedAt: now,
+        },
+      ])) > 0;
+    if (!inserted) {
+      this.deps.logger.info(
+        { channel: message.channel, msgKey: message.msgKey, userHash: hashUserId(message.userId) },
+        'duplicate inbound message ignored',
+      );
+      return 'duplicate';
+    }
+    this.schedule(message.userId);
+    return 'accepted';
+  }
+
+  /** Process the user's stored messages after whatever is already queued for them in this process. */
+  schedule(userId: string): Promise<void> {
+    const previous = this.chains.get(userId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.drainUser(userId))
+      .catch((error) => this.deps.logger.error({ err: error, userHash: hashUserId(userId) }, 'inbox drain failed'))
+      .finally(() => {
+        if (this.chains.get(userId) === next) this.chains.delete(userId);
+      });
+    this.chains.set(userId, next);
+    return next;
+  }
+
+  /** Resolves when nothing is being processed in this process (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+
+  start(): void {
+    if (this.sweepTimer) return;
+    const interval = this.deps.sweepIntervalMs ?? 5000;
+    const tick = () => {
+      void this.sweep().catch((error) => this.deps.logger.error({ err: error }, 'inbox sweep failed'));
+    };
+    tick();
+    this.sweepTimer = setInterval(tick, interval);
+    this.sweepTimer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.idle();
+  }
+
+  /** Find users with stored, unprocessed messages (left by a crash or by another instance) and process them. */
+  async sweep(): Promise<number> {
+    const rows = await this.deps.dataSource
+      .getRepository(InboxEntity)
+      .createQueryBuilder('m')
+      .select('DISTINCT m.user_id', 'userId')
+      .where("m.status = 'received'")
+      .limit(200)
+      .getRawMany<{ userId: string }>();
+    for (const row of rows) if (!this.chains.has(row.userId)) void this.schedule(row.userId);
+    return rows.length;
+  }
+
+  private async drainUser(userId: string): Promise<void> {
+    if (!(await this.lockUser(userId))) return; // another instance holds this user; it drains, or the sweep retries
+    try {
+      for (;;) {
+        const next = await this.deps.dataSource.getRepository(InboxEntity).findOne({
+          where: { userId, status: 'received' },
+          order: { id: 'ASC' },
+        });
+        if (!next) return;
+        await this.refreshLock(userId);
+        await this.processOne(next);
+      }
+    } finally {
+      await this.unlockUser(userId);
+    }
+  }
+
+  private async processOne(row: InboxRow): Promise<void> {
+    const { dataSource, clock, logger, handler } = this.deps;
+    const maxAttempts = this.deps.maxAttempts ?? 3;
+    const message = reviveMessage(row);
+    const attempt = row.attempts + 1;
+    await dataSource.getRepository(InboxEntity).update({ id: row.id }, { attempts: attempt });
+    const log = { inboxId: row.id, msgKey: row.msgKey, channel: row.channel, userHash: hashUserId(row.userId) };
+    if (attempt > maxAttempts) {
+      await this.giveUp(row, message, row.lastError ?? 'too many attempts');
+      logger.error(log, 'inbound message given up after repeated failures');
+      return;
+    }
+    const items: OutboxItem[] = [];
+    const replies: string[] = [];
+    try {
+      await dataSource.transaction(async (manager) => {
+        items.length = 0;
+        replies.length = 0;
+        const now = clock.now();
+        await handler.handle(message, {
+          manager,
+          now,
+          reply: (content) => replies.push(content),
+          send: (item) => items.push(item),
+        });
+        if (replies.length) {
+          items.unshift({ dedupeKey: `reply:${row.id}`, message: replyTo(message, replies.join('\n\n')), origin: 'reply' });
+        }
+        await enqueueOutbox(manager, items, now, this.deps.outboxMaxAttempts);
+        await manager
+          .getRepository(InboxEntity)
+          .update({ id: row.id }, { status: 'done', processedAt: now, lastError: null });
+      });
+      logger.info({ ...log, replies: replies.length, outbox: items.length }, 'inbound message processed');
+      if (items.length) this.deps.onOutboxWritten?.();
+    } catch (error) {
+      const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      logger.error({ ...log, err: error, attempt }, 'inbound message processing failed');
+      await dataSource.getRepository(InboxEntity).update({ id: row.id }, { lastError: description.slice(0, 2000) });
+      if (attempt >= maxAttempts) await this.giveUp(row, message, description);
+      // else: left 'received'; the next drain or sweep tries again
+    }
+  }
+
+  private async giveUp(row: InboxRow, message: InboundMessage, reason: string): Promise<void> {
+    const { dataSource, clock } = this.deps;
+    const now = clock.now();
+    await dataSource.transaction(async (manager) => {
+      await enqueueOutbox(
+        manager,
+        [{ dedupeKey: `reply:${row.id}`, message: replyTo(message, SYSTEM_BUSY_TEXT), origin: 'reply-failure' }],
+        now,
+        this.deps.outboxMaxAttempts,
+      );
+      await manager
+        .getRepository(InboxEntity)
+        .update({ id: row.id }, { status: 'failed', processedAt: now, lastError: reason.slice(0, 2000) });
+    });
+    this.deps.onOutboxWritten?.();
+  }
+
+  private async lockUser(userId: string): Promise<boolean> {
+    const { dataSource } = this.deps;
+    await insertIgnore(dataSource.manager, UserLockEntity, [{ userId, owner: null, leaseUntil: null }]);
+    return this.refreshLock(userId);
+  }
+
+  private async refreshLock(userId: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const until = new Date(now.getTime() + (this.deps.userLeaseSeconds ?? 60) * 1000);
+    const result = await this.deps.dataSource
+      .createQueryBuilder()
+      .update(UserLockEntity)
+      .set({ owner: this.instanceId, leaseUntil: until })
+      .where('user_id = :userId', { userId })
+      .andWhere('(owner IS NULL OR owner = :me OR lease_until < :now)', { me: this.instanceId, now })
+      .execute();
+    return Boolean(result.affected);
+  }
+
+  private async unlockUser(userId: string): Promise<void> {
+    await this.deps.dataSource
+      .createQueryBuilder()
+      .update(UserLockEntity)
+      .set({ owner: null, leaseUntil: null })
+      .where('user_id = :userId AND owner = :me', { userId, me: this.instanceId })
+      .execute();
+  }
+}
+
+function reviveMessage(row: InboxRow): InboundMessage {
+  const parsed = JSON.parse(row.payload) as InboundMessage & { createdAt: string | Date };
+  return { ...parsed, createdAt: new Date(parsed.createdAt) };
+}

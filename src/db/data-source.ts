@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import type { MysqlDatabaseConfig, SqliteDatabaseConfig } from '../config/app-config';
+import { migrations } from './migrations';
+import { serializeSqliteAccess } from './sqlite-serializer';
+
+export interface DataSourceParams {
+  database: SqliteDatabaseConfig | MysqlDatabaseConfig;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  entities: MixedList<EntitySchema<any>>;
+  /** Build the schema from the entities instead of migrations: tests of entity mapping only. */
+  synchronize?: boolean;
+}
+
+/**
+ * The TypeORM data source: better-sqlite3 (the embedded default) or MySQL/MariaDB through mysql2, in UTC and
+ * utf8mb4. Migrations are never run implicitly here: call runMigrations (start-up does, when configured).
+ */
+export function createDataSource(params: DataSourceParams): DataSource {
+  const common = {
+    entities: params.entities,
+    migrations,
+    migrationsTableName: 'schema_migrations',
+    synchronize: params.synchronize ?? false,
+    logging: false,
+  } as const;
+  let options: DataSourceOptions;
+  if (params.database.type === 'sqlite') {
+    const path = params.database.path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    options = {
+      ...common,
+      type: 'better-sqlite3',
+      database: path,
+      enableWAL: path !== ':memory:',
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('busy_timeout = 10000');
+        db.pragma('foreign_keys = ON');
+      },
+    };
+  } else {
+    const db = params.database;
+    options = {
+      ...common,
+      type: 'mysql',
+      host: db.host,
+      port: db.port,
+      username: db.user,
+      password: db.password,
+      database: db.database,
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      supportBigNumbers: true,
+      extra: { connectionLimit: 10 },
+    };
+  }
+  const dataSource = new DataSource(options);
+  if (params.database.type === 'sqlite') serializeSqliteAccess(dataSource);
+  return dataSource;
+}
+
+/** True when the database answers a trivial query (for /healthz). */
+export async function pingDatabase(dataSource: DataSource): Promise<boolean> {
+  try {
+    await dataSource.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

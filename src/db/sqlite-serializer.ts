@@ -1,0 +1,83 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/**
+ * better-sqlite3 gives TypeORM one connection for the whole process. Two transactions started by two concurrent
+ * tasks would share it ("cannot start a transaction within a transaction"), and a plain statement of one task
+ * issued while another task's transaction is open would silently become part of it — and be rolled back with it.
+ *
+ * This makes the single connection safe to share: a transaction owns the connection from BEGIN to COMMIT or
+ * ROLLBACK, and any statement from another async context waits until it is free. Ownership follows the async
+ * context (AsyncLocalStorage) of `dataSource.transaction(...)`. MySQL needs none of this (a pool of connections).
+ */
+export function serializeSqliteAccess(dataSource: DataSource): void {
+  const storage = new AsyncLocalStorage<symbol>();
+  const UNMANAGED = Symbol('unmanaged transaction');
+  let owner: symbol | null = null;
+  let waiters: Array<() => void> = [];
+
+  const free = () => {
+    owner = null;
+    const wake = waiters;
+    waiters = [];
+    for (const resolve of wake) resolve();
+  };
+  const waitUntilMine = async (me: symbol | undefined) => {
+    while (owner !== null && owner !== me && !(owner === UNMANAGED && me === undefined)) {
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+
+  const manager = dataSource.manager;
+  const originalTransaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  (manager as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
+    const current = storage.getStore();
+    if (current && owner === current) return originalTransaction(...args); // nested: savepoint on the same owner
+    const token = Symbol('transaction');
+    return storage.run(token, async () => {
+      // check and take in the same tick: no await between the last check and the assignment
+      while (owner !== null) await new Promise<void>((resolve) => waiters.push(resolve));
+      owner = token;
+      try {
+        return await originalTransaction(...args);
+      } finally {
+        free();
+      }
+    });
+  };
+
+  const driver = dataSource.driver as unknown as { createQueryRunner(mode: string): QueryRunner };
+  const originalCreate = driver.createQueryRunner.bind(driver);
+  const patched = new WeakSet<QueryRunner>();
+  driver.createQueryRunner = (mode: string) => {
+    const runner = originalCreate(mode);
+    if (patched.has(runner)) return runner;
+    patched.add(runner);
+    const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+    (runner as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args: unknown[]) => {
+      await waitUntilMine(storage.getStore());
+      return query(...args);
+    };
+    // Transactions started without dataSource.transaction (repository.save, migrations) own the connection too.
+    const start = runner.startTransaction.bind(runner);
+    runner.startTransaction = async (...args: Parameters<QueryRunner['startTransaction']>) => {
+      const me = storage.getStore();
+      if (me === undefined && owner !== UNMANAGED) {
+        while (owner !== null) await new Promise<void>((resolve) => waiters.push(resolve));
+        owner = UNMANAGED;
+      }
+      return start(...args);
+    };
+    for (const method of ['commitTransaction', 'rollbackTransaction'] as const) {
+      const original = runner[method].bind(runner);
+      runner[method] = async () => {
+        try {
+          await original();
+        } finally {
+          if (owner === UNMANAGED && !runner.isTransactionActive) free();
+        }
+      };
+    }
+    return runner;
+  };
+}

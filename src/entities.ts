@@ -1,0 +1,16 @@
+import { InboxEntity, UserLockEntity } from './chat/inbox-entity';
+import { AuditEntity } from './domain/audit/audit-entity';
+import { AdminGrantEntity, ContactEntity, ContactRoleEntity, UnitEntity } from './domain/roster/roster-entities';
+import { OutboxEntity } from './outbox/outbox-entity';
+
+/** Every table the bot maps, handed to the data source by the composition root (main, CLI, tests). */
+export const entities = [
+  InboxEntity,
+  UserLockEntity,
+  OutboxEntity,
+  UnitEntity,
+  ContactEntity,
+  ContactRoleEntity,
+  AdminGrantEntity,
+  AuditEntity,
+];

@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { OutboxConfig } from '../config/app-config';
+import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
+import { OutboxEntity, type OutboxRow } from './outbox-entity';
+import type { OutboundMessage } from './outbound-message';
+import { enqueueOutbox, type OutboxItem } from './outbox-writer';
+import { SendError, type Sender } from './sender';
+
+export interface OutboxDispatcherDeps {
+  dataSource: DataSource;
+  sender: Sender;
+  clock: Clock;
+  logger: Logger;
+  config: OutboxConfig;
+  /** Identifies this process in leases and logs. */
+  instanceId?: string;
+  /**
+   * Messages that tell the admins a row died. Written in the same transaction that marks it dead. Not called
+   * for rows that are themselves dead-letter notices (no loops).
+   */
+  deadLetterNotices?: (row: OutboxRow, manager: EntityManager) => Promise<OutboxItem[]>;
+  /** How many conversations are sent to in parallel. */
+  concurrency?: number;
+}
+
+/**
+ * Sends what the outbox holds. Rows are claimed with a lease (status sending + a token + an expiry), so several
+ * instances can run; a process killed mid-send leaves a lease that expires, and the row is sent again — for app
+ * messages WeCom's duplicate check (same request JSON) keeps that from reaching the user twice.
+ */
+export class OutboxDispatcher {
+  private readonly instanceId: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = true;
+  private wakeRequested = false;
+  private current: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: OutboxDispatcherDeps) {
+    this.instanceId = deps.instanceId ?? `dispatcher-${randomUUID().slice(0, 8)}`;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.current.catch(() => undefined);
+  }
+
+  /** Send soon (after a commit that enqueued something), without waiting for the poll interval. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop(), delayMs);
+    this.timer.unref?.();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    let processed = 0;
+    try {
+      const run = this.runOnce();
+      this.current = run;
+      processed = await run;
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'outbox dispatch round failed');
+    } finally {
+      this.running = false;
+    }
+    const again = this.wakeRequested || processed >= this.deps.config.batchSize;
+    this.wakeRequested = false;
+    this.schedule(again ? 0 : this.deps.config.pollIntervalMs);
+  }
+
+  /** Claim one batch of due rows, send them, record the outcome. Returns how many rows were handled. */
+  async runOnce(): Promise<number> {
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    // Per conversation in order, conversations in parallel.
+    const groups = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = conversationKey(row);
+      const list = groups.get(key);
+      if (list) list.push(row);
+      else groups.set(key, [row]);
+    }
+    const queue = [...groups.values()];
+    const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 8, queue.length) }, async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (const row of group) await this.deliver(row);
+      }
+    });
+    await Promise.all(workers);
+    return rows.length;
+  }
+
+  private async claim(): Promise<OutboxRow[]> {
+    const { dataSource, clock, config } = this.deps;
+    const now = clock.now();
+    const repo = dataSource.getRepository(OutboxEntity);
+    const due = (qb: ReturnType<typeof repo.createQueryBuilder>) =>
+      qb.andWhere(
+        "((o.status = 'pending' AND o.nextAttemptAt <= :now) OR (o.status = 'sending' AND o.leaseUntil < :now))",
+        { now },
+      );
+    const candidates = await due(repo.createQueryBuilder('o').select('o.id', 'id'))
+      .orderBy('o.id', 'ASC')
+      .limit(config.batchSize)
+      .getRawMany<{ id: number }>();
+    if (candidates.length === 0) return [];
+    const token = `${this.instanceId}:${randomUUID()}`;
+    const leaseUntil = new Date(now.getTime() + config.leaseSeconds * 1000);
+    await repo
+      .createQueryBuilder()
+      .update(OutboxEntity)
+      .set({ status: 'sending', leaseToken: token, leaseUntil, updatedAt: now })
+      .where('id IN (:...ids)', { ids: candidates.map((c) => Number(c.id)) })
+      .andWhere(
+        "((status = 'pending' AND next_attempt_at <= :now) OR (status = 'sending' AND lease_until < :now))",
+        { now },
+      )
+      .execute();
+    return repo.find({ where: { leaseToken: token }, order: { id: 'ASC' } });
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { dataSource, sender, clock, logger } = this.deps;
+    const attempt = row.attempts + 1;
+    let message: OutboundMessage;
+    try {
+      message = JSON.parse(row.payload) as OutboundMessage;
+    } catch (error) {
+      await this.fail(row, attempt, new SendError(`payload is not JSON: ${String(error)}`, false));
+      return;
+    }
+    try {
+      const result = await sender.send(message, { outboxId: row.id, dedupeKey: row.dedupeKey, attempt });
+      const now = clock.now();
+      const update = await dataSource
+        .getRepository(OutboxEntity)
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({
+          status: 'sent',
+          attempts: attempt,
+          sentAt: now,
+          updatedAt: now,
+          leaseToken: null,
+          leaseUntil: null,
+          remoteId: result?.remoteId ?? null,
+          lastError: result?.rejectedRecipients?.length
+            ? `rejected recipients: ${result.rejectedRecipients.join('|')}`
+            : null,
+        })
+        .where('id = :id AND lease_token = :token', { id: row.id, token: row.leaseToken })
+        .execute();
+      if (!update.affected) {
+        logger.warn({ outboxId: row.id, dedupeKey: row.dedupeKey }, 'outbox lease lost before marking sent');
+      } else {
+        logger.debug({ outboxId: row.id, channel: row.channel, attempt }, 'outbox message sent');
+      }
+    } catch (error) {
+      await this.fail(row, attempt, error);
+    }
+  }
+
+  private async fail(row: OutboxRow, attempt: number, error: unknown): Promise<void> {
+    const { dataSource, clock, logger, config } = this.deps;
+    const sendError = error instanceof SendError ? error : undefined;
+    const retryable = sendError ? sendError.retryable : true;
+    const description = error instanceof Error ? error.message : String(error);
+    const now = clock.now();
+    const dead = !retryable || attempt >= row.maxAttempts;
+    await dataSource.transaction(async (manager) => {
+      if (dead) {
+        const result = await manager
+          .createQueryBuilder()
+          .update(OutboxEntity)
+          .set({ status: 'dead', attempts: attempt, lastError: description.slice(0, 2000), updatedAt: now, leaseToken: null, leaseUntil: null })
+          .where('id = :id AND lease_token = :token', { id: row.id, token: row.leaseToken })
+          .execute();
+        if (result.affected && row.origin !== 'dead-letter' && this.deps.deadLetterNotices) {
+          const notices = await this.deps.deadLetterNotices({ ...row, lastError: description, attempts: attempt }, manager);
+          await enqueueOutbox(manager, notices, now, config.maxAttempts);
+        }
+        return;
+      }
+      const backoff = Math.min(config.backoffMaxMs, config.backoffBaseMs * 2 ** (attempt - 1));
+      const jitter = Math.floor(backoff * 0.2 * Math.random());
+      const delay = Math.max(backoff + jitter, sendError?.retryAfterMs ?? 0);
+      await manager
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({
+          status: 'pending',
+          attempts: attempt,
+          lastError: description.slice(0, 2000),
+          nextAttemptAt: new Date(now.getTime() + delay),
+          updatedAt: now,
+          leaseToken: null,
+          leaseUntil: null,
+        })
+        .where('id = :id AND lease_token = :token', { id: row.id, token: row.leaseToken })
+        .execute();
+    });
+    const log = { outboxId: row.id, dedupeKey: row.dedupeKey, channel: row.channel, attempt, error: description };
+    if (dead) logger.error(log, retryable ? 'outbox message dead after its last attempt' : 'outbox message dead: not retryable');
+    else logger.warn(log, 'outbox send failed; will retry');
+  }
+}
+
+function conversationKey(row: OutboxRow): string {
+  try {
+    const message = JSON.parse(row.payload) as OutboundMessage;
+    switch (message.channel) {
+      case 'app':
+        return `app:${[...message.toUser].sort().join('|')}`;
+      case 'webhook':
+        return `webhook:${message.webhookUrl ?? ''}`;
+      case 'robot-response':
+        return `robot:${message.toUser}`;
+      case 'sandbox':
+        return `sandbox:${message.conversation}`;
+    }
+  } catch {
+    // an unparseable payload fails on its own in deliver()
+  }
+  return `row:${row.id}`;
+}
