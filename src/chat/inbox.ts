@@ -130,14 +130,16 @@ export class Inbox {
         });
         if (!next) return;
         await this.refreshLock(userId);
-        await this.processOne(next);
+        // A failure stops this user's queue (order is kept); the sweep tries again later, which is the back-off.
+        if (!(await this.processOne(next))) return;
       }
     } finally {
       await this.unlockUser(userId);
     }
   }
 
-  private async processOne(row: InboxRow): Promise<void> {
+  /** False when the message failed and stays queued for another attempt. */
+  private async processOne(row: InboxRow): Promise<boolean> {
     const { dataSource, clock, logger, handler } = this.deps;
     const maxAttempts = this.deps.maxAttempts ?? 3;
     const message = reviveMessage(row);
@@ -147,7 +149,7 @@ export class Inbox {
     if (attempt > maxAttempts) {
       await this.giveUp(row, message, row.lastError ?? 'too many attempts');
       logger.error(log, 'inbound message given up after repeated failures');
-      return;
+      return true;
     }
     const items: OutboxItem[] = [];
     const replies: string[] = [];
@@ -172,12 +174,16 @@ export class Inbox {
       });
       logger.info({ ...log, replies: replies.length, outbox: items.length }, 'inbound message processed');
       if (items.length) this.deps.onOutboxWritten?.();
+      return true;
     } catch (error) {
       const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       logger.error({ ...log, err: error, attempt }, 'inbound message processing failed');
       await dataSource.getRepository(InboxEntity).update({ id: row.id }, { lastError: description.slice(0, 2000) });
-      if (attempt >= maxAttempts) await this.giveUp(row, message, description);
-      // else: left 'received'; the next drain or sweep tries again
+      if (attempt >= maxAttempts) {
+        await this.giveUp(row, message, description);
+        return true;
+      }
+      return false; // left 'received'; the next sweep tries again
     }
   }
 
