@@ -1,0 +1,125 @@
+import { userInfo } from 'node:os';
+import { grantAdmin, listAdmins, revokeAdmin } from '../domain/roster/roster-service';
+import { AuditEntity } from '../domain/audit/audit-entity';
+import { createDataSource } from '../db/data-source';
+import { entities } from '../entities';
+import { systemClock } from '../shared/clock';
+import { CliError, cliConfig, openDatabase } from './cli-context';
+import { importUnitsCommand } from './import-units-command';
+
+const USAGE = `Usage: npm run cli -- <command> [arguments]
+
+Commands:
+  import-units <file.csv|file.xlsx>   import the roster of units, liaisons and leaders (all or nothing)
+  grant-admin <userid> <name>         give an office staff member the admin role
+  revoke-admin <userid>               take a CLI-granted admin role back
+  list-admins                         who reviews and receives the office's notices
+  migration:run                       apply pending database migrations
+  migration:revert                    undo the last migration
+
+The database is DATABASE_URL (default sqlite:data/bot.sqlite); see .env.example.`;
+
+function actor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = cliConfig();
+  if (command === 'migration:run' || command === 'migration:revert') {
+    const dataSource = createDataSource({ database: config.database, entities });
+    await dataSource.initialize();
+    try {
+      if (command === 'migration:run') {
+        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        console.log(applied.length ? `Applied: ${applied.map((m) => m.name).join(', ')}` : 'The schema is up to date.');
+      } else {
+        await dataSource.undoLastMigration({ transaction: 'each' });
+        console.log('Reverted the last migration.');
+      }
+    } finally {
+      await dataSource.destroy();
+    }
+    return 0;
+  }
+  const known = ['import-units', 'grant-admin', 'revoke-admin', 'list-admins'];
+  if (!known.includes(command)) throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
+  const dataSource = await openDatabase(config);
+  try {
+    switch (command) {
+      case 'import-units': {
+        if (args.length !== 1) throw new CliError('Usage: npm run cli -- import-units <file.csv|file.xlsx>', 2);
+        const summary = await importUnitsCommand(dataSource, args[0], { actor: actor(), clock: systemClock });
+        console.log(
+          `名册已导入 (roster imported): ${summary.unitsCreated} units created, ${summary.unitsUpdated} updated; ` +
+            `${summary.contactsCreated} people created, ${summary.contactsUpdated} updated; ${summary.roles} roles.`,
+        );
+        if (summary.unitsNotInFile.length) {
+          console.log(`Kept, not in this file (${summary.unitsNotInFile.length}): ${summary.unitsNotInFile.join('; ')}`);
+        }
+        return 0;
+      }
+      case 'grant-admin': {
+        const [userId, ...nameParts] = args;
+        const name = nameParts.join(' ').trim();
+        if (!userId || !name) throw new CliError('Usage: npm run cli -- grant-admin <userid> <name>', 2);
+        if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(userId)) {
+          throw new CliError(`"${userId}" is not a WeCom userid (letters, digits, _ . @ -; e.g. songzhiwei)`, 2);
+        }
+        const now = systemClock.now();
+        const outcome = await dataSource.transaction(async (manager) => {
+          const result = await grantAdmin(manager, { userId, name, grantedBy: actor(), now });
+          await manager
+            .getRepository(AuditEntity)
+            .insert({ actor: actor(), action: 'admin.grant', subject: userId, detail: name, at: now });
+          return result;
+        });
+        console.log(outcome === 'granted' ? `${name} (${userId}) is now an admin.` : `${userId} was already an admin; name set to ${name}.`);
+        return 0;
+      }
+      case 'revoke-admin': {
+        if (args.length !== 1) throw new CliError('Usage: npm run cli -- revoke-admin <userid>', 2);
+        const removed = await dataSource.transaction(async (manager) => {
+          const done = await revokeAdmin(manager, args[0]);
+          if (done) {
+            await manager
+              .getRepository(AuditEntity)
+              .insert({ actor: actor(), action: 'admin.revoke', subject: args[0], detail: null, at: systemClock.now() });
+          }
+          return done;
+        });
+        console.log(removed ? `${args[0]} is no longer a CLI-granted admin.` : `${args[0]} had no CLI grant (admins of the 组织单位 come from the roster).`);
+        return 0;
+      }
+      case 'list-admins': {
+        const admins = await listAdmins(dataSource.manager);
+        console.log(admins.length ? admins.map((a) => `${a.userId}\t${a.name}`).join('\n') : 'No admins yet: import the roster or grant-admin.');
+        return 0;
+      }
+    }
+    return 2;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((error) => {
+      if (error instanceof CliError) {
+        console.error(error.message);
+        process.exit(error.exitCode);
+      }
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import type { DataSource } from 'typeorm';
+import type Koa from 'koa';
+import { ChatRouter } from './chat/chat-router';
+import { deadLetterNotices } from './chat/dead-letter-notices';
+import { Inbox } from './chat/inbox';
+import type { AppConfig } from './config/app-config';
+import { loadConfig } from './config/load-config';
+import { createDataSource, pingDatabase } from './db/data-source';
+import { entities } from './entities';
+import { createApp } from './http/create-app';
+import { OutboxDispatcher } from './outbox/outbox-dispatcher';
+import type { Sender } from './outbox/sender';
+import { systemClock, type Clock } from './shared/clock';
+import { ConfigError } from './shared/errors';
+import { createLogger, type Logger } from './shared/logger';
+import { AppCallbackAdapter } from './wecom/app-callback-adapter';
+import { RobotCallbackAdapter } from './wecom/robot-callback-adapter';
+import { WebhookClient } from './wecom/webhook-client';
+import { WeComApiClient } from './wecom/wecom-api-client';
+import { WeComSender } from './wecom/wecom-sender';
+
+export interface RuntimeOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Replace the WeCom sender (tests that stop at the outbox). */
+  sender?: Sender;
+  instanceId?: string;
+}
+
+/** Everything one bot process runs, wired together; nothing listens or polls until start(). */
+export interface Runtime {
+  config: AppConfig;
+  logger: Logger;
+  dataSource: DataSource;
+  inbox: Inbox;
+  dispatcher: OutboxDispatcher;
+  app: Koa;
+  /** Open the database, migrate if configured, start the dispatcher and the inbox sweep. */
+  start(): Promise<void>;
+  /** Listen on config.port (or the given port; 0 = any). */
+  listen(port?: number): Promise<Server>;
+  stop(): Promise<void>;
+}
+
+export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {}): Runtime {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const instanceId = overrides.instanceId ?? `bot-${randomUUID().slice(0, 8)}`;
+  const dataSource = createDataSource({ database: config.database, entities });
+  const { wecom } = config;
+
+  const appCallback = wecom.app
+    ? new AppCallbackAdapter({
+        corpId: wecom.app.corpId,
+        agentId: wecom.app.agentId,
+        token: wecom.app.token,
+        encodingAesKey: wecom.app.encodingAesKey,
+        maxSkewSeconds: wecom.callbackMaxSkewSeconds,
+        clock,
+      })
+    : undefined;
+  const robotCallback = wecom.robot
+    ? new RobotCallbackAdapter({
+        token: wecom.robot.token,
+        encodingAesKey: wecom.robot.encodingAesKey,
+        robotId: wecom.robot.robotId,
+        robotName: wecom.robot.robotName,
+        maxSkewSeconds: wecom.callbackMaxSkewSeconds,
+        clock,
+      })
+    : undefined;
+  const sender =
+    overrides.sender ??
+    new WeComSender({
+      api: wecom.app
+        ? new WeComApiClient({
+            apiBase: wecom.apiBase,
+            corpId: wecom.app.corpId,
+            agentId: wecom.app.agentId,
+            secret: wecom.app.secret,
+            timeoutMs: wecom.requestTimeoutMs,
+            clock,
+            logger,
+          })
+        : undefined,
+      webhook: new WebhookClient({ timeoutMs: wecom.requestTimeoutMs }),
+      defaultWebhookUrl: wecom.groupWebhookUrl,
+      timeoutMs: wecom.requestTimeoutMs,
+      logger,
+    });
+
+  const dispatcher = new OutboxDispatcher({
+    dataSource,
+    sender,
+    clock,
+    logger: logger.child({ component: 'outbox' }),
+    config: config.outbox,
+    instanceId,
+    deadLetterNotices,
+  });
+  const inbox = new Inbox({
+    dataSource,
+    clock,
+    logger: logger.child({ component: 'inbox' }),
+    handler: new ChatRouter({ officeContact: config.chat.officeContact }),
+    onOutboxWritten: () => dispatcher.wake(),
+    outboxMaxAttempts: config.outbox.maxAttempts,
+    instanceId,
+  });
+  const app = createApp({
+    logger,
+    accept: (message) => inbox.accept(message),
+    databaseReachable: () => pingDatabase(dataSource),
+    appCallback,
+    robotCallback,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+  });
+
+  let server: Server | undefined;
+  return {
+    config,
+    logger,
+    dataSource,
+    inbox,
+    dispatcher,
+    app,
+    async start() {
+      await dataSource.initialize();
+      if (config.migrationsRun) {
+        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrations applied');
+      } else if (await dataSource.showMigrations()) {
+        throw new Error('the database schema is behind this version: run `npm run migration:run` (or set DB_MIGRATIONS_RUN=true)');
+      }
+      const channels = [appCallback && 'app', robotCallback && 'robot', wecom.groupWebhookUrl && 'group-webhook'].filter(Boolean);
+      if (channels.length === 0) {
+        logger.warn(
+          'no WeCom channel is configured: callbacks answer 404 and nothing can be sent. Set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY (see .env.example)',
+        );
+      } else {
+        logger.info({ channels, apiBase: wecom.apiBase }, 'WeCom channels enabled');
+      }
+      dispatcher.start();
+      inbox.start();
+    },
+    async listen(port = config.port) {
+      server = createServer(app.callback());
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolveListen, reject) => {
+        server?.once('error', reject);
+        server?.listen(port, () => resolveListen());
+      });
+      return server;
+    },
+    async stop() {
+      if (server) await new Promise<void>((r) => server?.close(() => r()));
+      server = undefined;
+      await inbox.stop();
+      await dispatcher.stop();
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+/** The process entry: `node dist/main.js` or `npm start`. */
+export async function runMain(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env, resolve(process.cwd(), 'config'));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      console.error('Fix the variables above (see .env.example for every setting), then start again.');
+      process.exit(1);
+    }
+    throw error;
+  }
+  const runtime = createRuntime(config);
+  const { logger } = runtime;
+  try {
+    await runtime.start();
+    const server = await runtime.listen();
+    const address = server.address();
+    logger.info(
+      { port: typeof address === 'object' && address ? address.port : config.port, database: config.database.type },
+      'bot listening',
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, 'bot failed to start');
+    await runtime.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    runtime
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (require.main === module) {
+  void runMain();
+}
