@@ -17,6 +17,8 @@ export type TestDatabaseKind = 'sqlite' | 'mysql';
 export interface TestDatabase {
   kind: TestDatabaseKind;
   config: SqliteDatabaseConfig | MysqlDatabaseConfig;
+  /** The same database as a DATABASE_URL, for a bot runtime started on it. */
+  url: string;
   dataSource: DataSource;
   /** Close the connection and delete the database. */
   destroy(): Promise<void>;
@@ -76,9 +78,14 @@ export async function createTestDatabase(kind: TestDatabaseKind, options: { migr
   const dataSource = createDataSource({ database: config, entities });
   await dataSource.initialize();
   if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });
+  const url =
+    config.type === 'sqlite'
+      ? `sqlite:${config.path}`
+      : `mysql://${encodeURIComponent(config.user)}:${encodeURIComponent(config.password)}@${config.host}:${config.port}/${config.database}`;
   return {
     kind,
     config,
+    url,
     dataSource,
     async destroy() {
       if (dataSource.isInitialized) await dataSource.destroy();
