@@ -1,0 +1,134 @@
+import type { AppMessageBody, OutboundMessage, RobotResponseBody } from '../outbox/outbound-message';
+import { SendError, type SendContext, type SendResult, type Sender } from '../outbox/sender';
+import { hashUserId, redactUrl, type Logger } from '../shared/logger';
+import { postRobotResponse } from './robot-response-client';
+import type { WebhookClient } from './webhook-client';
+import type { WeComApiClient } from './wecom-api-client';
+import { TRANSPORT_ERRCODE, WeComApiError } from './wecom-api-error';
+
+export interface WeComSenderOptions {
+  /** The self-built app; undefined when it is not configured (then 'app' messages fail and there is no fallback). */
+  api?: WeComApiClient;
+  webhook: WebhookClient;
+  /** WECOM_GROUP_WEBHOOK_URL: used for 'webhook' messages without their own URL. */
+  defaultWebhookUrl?: string;
+  timeoutMs: number;
+  logger: Logger;
+  /** For robot response_url calls (tests); the API and webhook clients carry their own. */
+  fetch?: typeof fetch;
+}
+
+/** Webhooks allow 20 messages per minute per bot: after a 45009 wait for the window to pass. */
+const WEBHOOK_RATE_LIMIT_WAIT_MS = 60_000;
+const API_RATE_LIMIT_WAIT_MS = 1_000;
+
+const APP_VARIABLES = 'WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_SECRET';
+
+/** Delivers outbox messages through WeCom: the app's message/send, group-bot webhooks, robot response_urls. */
+export class WeComSender implements Sender {
+  constructor(private readonly options: WeComSenderOptions) {}
+
+  async send(message: OutboundMessage, context: SendContext): Promise<SendResult> {
+    switch (message.channel) {
+      case 'app':
+        return this.sendApp(message.toUser, message.body, context);
+      case 'webhook':
+        return this.sendWebhook(message.webhookUrl, message, context);
+      case 'robot-response':
+        return this.sendRobotResponse(message.responseUrl, message.toUser, message.body, context);
+      case 'sandbox':
+        throw new SendError('A sandbox message reached the WeCom sender; sandbox messages are not sent through WeCom', false);
+    }
+  }
+
+  private async sendApp(toUser: string[], body: AppMessageBody, context: SendContext): Promise<SendResult> {
+    const api = this.options.api;
+    if (!api) {
+      throw new SendError(`No WeCom self-built app is configured, cannot send an app message; set ${APP_VARIABLES}`, false);
+    }
+    try {
+      const result = await api.sendMessage({ toUser, body });
+      if (result.invalidUsers.length > 0) {
+        this.options.logger.warn(
+          { outboxId: context.outboxId, invalidUsers: result.invalidUsers.map(hashUserId) },
+          'WeCom skipped some recipients (outside the app visible range or unknown)',
+        );
+      }
+      return { remoteId: result.msgid, rejectedRecipients: result.invalidUsers };
+    } catch (err) {
+      throw this.toSendError(err, 'app', context);
+    }
+  }
+
+  private async sendWebhook(
+    webhookUrl: string | undefined,
+    message: Extract<OutboundMessage, { channel: 'webhook' }>,
+    context: SendContext,
+  ): Promise<SendResult> {
+    const url = webhookUrl ?? this.options.defaultWebhookUrl;
+    if (!url) {
+      throw new SendError('Webhook message without a webhook URL and no default group configured; set WECOM_GROUP_WEBHOOK_URL', false);
+    }
+    try {
+      await this.options.webhook.send(url, message.body);
+      this.options.logger.debug({ outboxId: context.outboxId, webhook: redactUrl(url) }, 'WeCom webhook message accepted');
+      return {};
+    } catch (err) {
+      throw this.toSendError(err, 'webhook', context);
+    }
+  }
+
+  private async sendRobotResponse(responseUrl: string, toUser: string, body: RobotResponseBody, context: SendContext): Promise<SendResult> {
+    try {
+      await postRobotResponse(responseUrl, body, { timeoutMs: this.options.timeoutMs, fetch: this.options.fetch });
+      return {};
+    } catch (err) {
+      if (!(err instanceof WeComApiError) || !isRefusedResponseUrl(err)) throw this.toSendError(err, 'robot-response', context);
+      const api = this.options.api;
+      if (!api) {
+        throw new SendError(
+          `Robot response_url refused (errcode ${err.errcode}: ${err.errmsg}) and no self-built app is configured for the fallback; set ${APP_VARIABLES}`,
+          false,
+          undefined,
+          err,
+        );
+      }
+      this.options.logger.info(
+        { outboxId: context.outboxId, errcode: err.errcode, httpStatus: err.httpStatus, user: hashUserId(toUser) },
+        'Robot response_url refused (used or expired); falling back to an app message',
+      );
+      return this.sendApp([toUser], robotBodyToApp(body), context);
+    }
+  }
+
+  private toSendError(err: unknown, channel: 'app' | 'webhook' | 'robot-response', context: SendContext): SendError {
+    if (err instanceof SendError) return err;
+    if (err instanceof WeComApiError) {
+      let retryAfterMs: number | undefined;
+      if (err.retryable && (err.errcode === 45009 || err.errcode === 45033)) {
+        retryAfterMs = err.errcode === 45009 && channel === 'webhook' ? WEBHOOK_RATE_LIMIT_WAIT_MS : API_RATE_LIMIT_WAIT_MS;
+      } else if (err.retryable && err.errcode === -1) {
+        retryAfterMs = API_RATE_LIMIT_WAIT_MS;
+      }
+      this.options.logger.warn(
+        { outboxId: context.outboxId, attempt: context.attempt, channel, method: err.method, errcode: err.errcode, httpStatus: err.httpStatus, retryable: err.retryable },
+        'WeCom send failed',
+      );
+      return new SendError(err.message, err.retryable, retryAfterMs, err);
+    }
+    const text = err instanceof Error ? err.message : String(err);
+    return new SendError(`Unexpected error while sending through WeCom (${channel}): ${redactUrl(text)}`, true, undefined, err);
+  }
+}
+
+/** The response_url was refused by WeCom (used, expired, not allowed) rather than unreachable. */
+function isRefusedResponseUrl(err: WeComApiError): boolean {
+  if (err.local) return false;
+  if (err.errcode !== TRANSPORT_ERRCODE) return true;
+  return err.httpStatus !== undefined && err.httpStatus >= 400 && err.httpStatus < 500;
+}
+
+function robotBodyToApp(body: RobotResponseBody): AppMessageBody {
+  if (body.msgtype === 'markdown') return { msgtype: 'markdown', markdown: { content: body.markdown.content } };
+  return { msgtype: 'template_card', template_card: body.template_card };
+}
