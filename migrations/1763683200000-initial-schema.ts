@@ -78,6 +78,7 @@ export class InitialSchema1763683200000 implements MigrationInterface {
           str('dedupe_key', 191),
           str('channel', 32),
           txt('payload', false),
+          str('payload_hash', 64),
           str('status', 16),
           int('attempts', 0),
           int('max_attempts', 8),
@@ -95,6 +96,7 @@ export class InitialSchema1763683200000 implements MigrationInterface {
         indices: [
           new TableIndex({ name: 'ix_outbox_due', columnNames: ['status', 'next_attempt_at'] }),
           new TableIndex({ name: 'ix_outbox_lease', columnNames: ['lease_token'] }),
+          new TableIndex({ name: 'ix_outbox_payload_hash', columnNames: ['payload_hash'] }),
         ],
       }),
     );

@@ -8,6 +8,7 @@ import { deadLetterNotices } from './chat/dead-letter-notices';
 import { Inbox } from './chat/inbox';
 import type { AppConfig } from './config/app-config';
 import { loadConfig } from './config/load-config';
+import { readEnvironment } from './config/read-env';
 import { createDataSource, pingDatabase } from './db/data-source';
 import { entities } from './entities';
 import { createApp } from './http/create-app';
@@ -169,7 +170,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
 export async function runMain(): Promise<void> {
   let config: AppConfig;
   try {
-    config = loadConfig(process.env, resolve(process.cwd(), 'config'));
+    config = loadConfig(readEnvironment(process.env, resolve(process.cwd(), '.env')), resolve(process.cwd(), 'config'));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { loadConfig } from '../config/load-config';
+import { readEnvironment } from '../config/read-env';
 import { createDataSource } from '../db/data-source';
 import { entities } from '../entities';
 import { ConfigError } from '../shared/errors';
@@ -17,7 +18,9 @@ export class CliError extends Error {
   }
 }
 
-export function cliConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function cliConfig(
+  env: Record<string, string | undefined> = readEnvironment(process.env, resolve(process.cwd(), '.env')),
+): AppConfig {
   try {
     return loadConfig(env, resolve(process.cwd(), 'config'));
   } catch (error) {

@@ -8,6 +8,9 @@ import type { OutboundMessage } from './outbound-message';
 import { enqueueOutbox, type OutboxItem } from './outbox-writer';
 import { SendError, type Sender } from './sender';
 
+/** WeCom's longest duplicate_check_interval (14 400 s). */
+const DUPLICATE_WINDOW_MS = 14_400_000;
+
 export interface OutboxDispatcherDeps {
   dataSource: DataSource;
   sender: Sender;
@@ -152,7 +155,8 @@ export class OutboxDispatcher {
       return;
     }
     try {
-      const result = await sender.send(message, { outboxId: row.id, dedupeKey: row.dedupeKey, attempt });
+      const repeatsRecentMessage = await this.hasRecentTwin(row);
+      const result = await sender.send(message, { outboxId: row.id, dedupeKey: row.dedupeKey, attempt, repeatsRecentMessage });
       const now = clock.now();
       const update = await dataSource
         .getRepository(OutboxEntity)
@@ -180,6 +184,20 @@ export class OutboxDispatcher {
     } catch (error) {
       await this.fail(row, attempt, error);
     }
+  }
+
+  /** An earlier row with the same payload sent within WeCom's longest duplicate-check window (4 h). */
+  private async hasRecentTwin(row: OutboxRow): Promise<boolean> {
+    const since = new Date(this.deps.clock.now().getTime() - DUPLICATE_WINDOW_MS);
+    const twin = await this.deps.dataSource
+      .getRepository(OutboxEntity)
+      .createQueryBuilder('o')
+      .select('o.id', 'id')
+      .where('o.payloadHash = :hash AND o.id < :id AND o.updatedAt >= :since', { hash: row.payloadHash, id: row.id, since })
+      .andWhere("o.status IN ('sent', 'sending')")
+      .limit(1)
+      .getRawOne<{ id: number }>();
+    return Boolean(twin);
   }
 
   private async fail(row: OutboxRow, attempt: number, error: unknown): Promise<void> {

@@ -11,6 +11,8 @@ export interface OutboxRow {
   channel: string;
   /** JSON of OutboundMessage */
   payload: string;
+  /** sha256 of payload: finds an identical message sent shortly before (see SendContext.repeatsRecentMessage) */
+  payloadHash: string;
   status: OutboxStatus;
   attempts: number;
   maxAttempts: number;
@@ -34,6 +36,7 @@ export const OutboxEntity = new EntitySchema<OutboxRow>({
     dedupeKey: { ...key(), name: 'dedupe_key' },
     channel: key(32),
     payload: text(false),
+    payloadHash: { ...key(64), name: 'payload_hash' },
     status: key(16),
     attempts: int(false, 0),
     maxAttempts: { ...int(false, 8), name: 'max_attempts' },
@@ -51,5 +54,6 @@ export const OutboxEntity = new EntitySchema<OutboxRow>({
   indices: [
     { name: 'ix_outbox_due', columns: ['status', 'nextAttemptAt'] },
     { name: 'ix_outbox_lease', columns: ['leaseToken'] },
+    { name: 'ix_outbox_payload_hash', columns: ['payloadHash'] },
   ],
 });

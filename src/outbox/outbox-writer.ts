@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { insertIgnore } from '../db/insert-ignore';
 import { OutboxEntity } from './outbox-entity';
@@ -41,6 +42,7 @@ export async function enqueueOutbox(
       dedupeKey: item.dedupeKey,
       channel: item.message.channel,
       payload,
+      payloadHash: createHash('sha256').update(payload).digest('hex'),
       status: 'pending' as const,
       attempts: 0,
       maxAttempts: item.maxAttempts ?? defaultMaxAttempts,

@@ -13,6 +13,11 @@ export interface SendContext {
   outboxId: number;
   dedupeKey: string;
   attempt: number;
+  /**
+   * Another outbox row with the very same message was sent shortly before (e.g. the same help text asked for twice).
+   * A channel whose duplicate check compares content must not apply it to this message, or it would be swallowed.
+   */
+  repeatsRecentMessage?: boolean;
 }
 
 export interface SendResult {

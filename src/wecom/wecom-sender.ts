@@ -47,7 +47,8 @@ export class WeComSender implements Sender {
       throw new SendError(`No WeCom self-built app is configured, cannot send an app message; set ${APP_VARIABLES}`, false);
     }
     try {
-      const result = await api.sendMessage({ toUser, body });
+      // The duplicate check absorbs a re-send of this row after a crash; it must not swallow a legitimate repeat.
+      const result = await api.sendMessage({ toUser, body, duplicateCheckSeconds: context.repeatsRecentMessage ? 0 : undefined });
       if (result.invalidUsers.length > 0) {
         this.options.logger.warn(
           { outboxId: context.outboxId, invalidUsers: result.invalidUsers.map(hashUserId) },

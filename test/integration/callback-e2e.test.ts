@@ -106,6 +106,12 @@ describe.each(testDatabaseKinds())('WeCom callbacks end to end on %s', (kind) =>
     await new Promise((r) => setTimeout(r, 200));
     expect(contentsTo('zhongyutong')).toHaveLength(1);
     expect(await db.dataSource.getRepository(InboxEntity).count()).toBe(1);
+
+    // asking again is a new message: the same help text must not be swallowed by WeCom's duplicate check
+    await app.postAppMessage('/wecom/app/callback', buildAppTextXml({ corpId: CORP_ID, from: 'zhongyutong', content: '帮助', agentId: AGENT_ID }));
+    const both = await eventually(() => (contentsTo('zhongyutong').length === 2 ? contentsTo('zhongyutong') : undefined));
+    expect(both[1]).toBe(both[0]);
+    expect(fake.duplicates()).toHaveLength(0);
   });
 
   it('recovers from an expired access token and from a busy WeCom without losing the reply', async () => {

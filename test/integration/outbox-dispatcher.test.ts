@@ -125,6 +125,17 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
     expect(limited.nextAttemptAt.getTime() - clock.now().getTime()).toBeGreaterThanOrEqual(60000);
   });
 
+  it('marks a message identical to one sent shortly before, so a duplicate check does not swallow it', async () => {
+    const same = (key: string): OutboxItem => ({ ...item(1), dedupeKey: key });
+    await db.dataSource.transaction((m) => enqueueOutbox(m, [same('a'), same('b')], clock.now(), 3));
+    const sender = new RecordingSender();
+    await dispatcher(sender).runOnce();
+    expect(sender.sent.map((s) => [s.context.dedupeKey, s.context.repeatsRecentMessage])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+  });
+
   it('two dispatchers running at once send every row exactly once', async () => {
     const items = Array.from({ length: 40 }, (_, i) => item(i + 1));
     await db.dataSource.transaction((m) => enqueueOutbox(m, items, clock.now(), 3));
