@@ -22,6 +22,11 @@ export interface InboxDeps {
   maxAttempts?: number;
   /** Lease on a user while their messages are processed. Default 60 s. */
   userLeaseSeconds?: number;
+  /**
+   * How many users are processed at the same time (default 4). Keeps database connections and the event loop free
+   * for accepting callbacks, which WeCom times out after 5 s, while the conversations catch up behind.
+   */
+  maxConcurrentUsers?: number;
   /** How often stored but unprocessed messages are looked for (after a crash, or another instance). Default 5 s. */
   sweepIntervalMs?: number;
 }
@@ -37,6 +42,8 @@ export class Inbox {
   private readonly instanceId: string;
   private readonly chains = new Map<string, Promise<void>>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private activeDrains = 0;
+  private readonly drainSlots: Array<() => void> = [];
 
   constructor(private readonly deps: InboxDeps) {
     this.instanceId = deps.instanceId ?? `inbox-${randomUUID().slice(0, 8)}`;
@@ -76,7 +83,7 @@ export class Inbox {
   schedule(userId: string): Promise<void> {
     const previous = this.chains.get(userId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.drainUser(userId))
+      .then(() => this.withDrainSlot(() => this.drainUser(userId)))
       .catch((error) => this.deps.logger.error({ err: error, userHash: hashUserId(userId) }, 'inbox drain failed'))
       .finally(() => {
         if (this.chains.get(userId) === next) this.chains.delete(userId);
@@ -120,8 +127,22 @@ export class Inbox {
     return rows.length;
   }
 
+  private async withDrainSlot(work: () => Promise<void>): Promise<void> {
+    const limit = this.deps.maxConcurrentUsers ?? 4;
+    while (this.activeDrains >= limit) await new Promise<void>((resolve) => this.drainSlots.push(resolve));
+    this.activeDrains++;
+    try {
+      await work();
+    } finally {
+      this.activeDrains--;
+      this.drainSlots.shift()?.();
+    }
+  }
+
   private async drainUser(userId: string): Promise<void> {
     if (!(await this.lockUser(userId))) return; // another instance holds this user; it drains, or the sweep retries
+    const leaseMs = (this.deps.userLeaseSeconds ?? 60) * 1000;
+    let lockedAt = Date.now();
     try {
       for (;;) {
         const next = await this.deps.dataSource.getRepository(InboxEntity).findOne({
@@ -129,7 +150,10 @@ export class Inbox {
           order: { id: 'ASC' },
         });
         if (!next) return;
-        await this.refreshLock(userId);
+        if (Date.now() - lockedAt > leaseMs / 3) {
+          await this.refreshLock(userId);
+          lockedAt = Date.now();
+        }
         // A failure stops this user's queue (order is kept); the sweep tries again later, which is the back-off.
         if (!(await this.processOne(next))) return;
       }

@@ -52,7 +52,8 @@ export function createDataSource(params: DataSourceParams): DataSource {
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
       supportBigNumbers: true,
-      extra: { connectionLimit: 10 },
+      // trace: mysql2 captures a stack trace for every query by default, a tenth of the CPU of a busy bot
+      extra: { connectionLimit: 10, trace: false },
     };
   }
   const dataSource = new DataSource(options);
