@@ -1,20 +1,12 @@
-import { CallbackRejectedError, decodeEncodingAesKey, openCallback } from '../../../src/wecom/callback-crypto';
+import { decodeEncodingAesKey, openCallback } from '../../../src/wecom/callback-crypto';
 import { parseCallbackQuery } from '../../../src/wecom/callback-query';
 import { parseAppEnvelope, parseAppMessage } from '../../../src/wecom/app-message-parser';
 import { isHttpRequest, loadVectors, officialVector, positiveVector, splitUrl } from '../../helpers/wecom-vectors';
+import { rejection } from '../../helpers/rejection';
 
 const RECEIVED = new Date('2025-01-01T02:30:05Z');
 const CORP = 'ww1a2b3c4d5e6f7a8b';
 
-function rejection(fn: () => unknown): CallbackRejectedError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CallbackRejectedError);
-    return e as CallbackRejectedError;
-  }
-  throw new Error('expected a CallbackRejectedError, nothing was thrown');
-}
 
 /** A decrypted app XML like WeCom's, with the given inner elements. */
 function appXml(inner: string, from = 'zhangsan', createTime = '1735698600'): string {

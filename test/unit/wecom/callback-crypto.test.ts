@@ -22,6 +22,7 @@ import {
   splitUrl,
   type PositiveVector,
 } from '../../helpers/wecom-vectors';
+import { rejection } from '../../helpers/rejection';
 
 const file = loadVectors();
 const app = positiveVector('app-text-message');
@@ -59,16 +60,6 @@ function pad32(buf: Buffer): Buffer {
   return Buffer.concat([buf, Buffer.alloc(n, n)]);
 }
 
-/** Runs fn and returns the CallbackRejectedError it throws (fails the test when it does not throw one). */
-function rejection(fn: () => unknown): CallbackRejectedError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CallbackRejectedError);
-    return e as CallbackRejectedError;
-  }
-  throw new Error('expected a CallbackRejectedError, nothing was thrown');
-}
 
 function signedQuery(token: string, timestamp: string, nonce: string, encrypt: string) {
   return { msgSignature: computeSignature(token, timestamp, nonce, encrypt), timestamp, nonce };

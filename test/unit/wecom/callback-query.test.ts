@@ -1,16 +1,8 @@
-import { CallbackRejectedError, decodeEncodingAesKey, openCallback } from '../../../src/wecom/callback-crypto';
+import { decodeEncodingAesKey, openCallback } from '../../../src/wecom/callback-crypto';
 import { parseCallbackQuery } from '../../../src/wecom/callback-query';
 import { isHttpRequest, loadVectors, positiveVector, splitUrl } from '../../helpers/wecom-vectors';
+import { rejection } from '../../helpers/rejection';
 
-function rejection(fn: () => unknown): CallbackRejectedError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CallbackRejectedError);
-    return e as CallbackRejectedError;
-  }
-  throw new Error('expected a CallbackRejectedError, nothing was thrown');
-}
 
 const appVerify = positiveVector('app-url-verify');
 const botVerify = positiveVector('aibot-url-verify');

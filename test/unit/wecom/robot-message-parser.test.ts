@@ -1,4 +1,4 @@
-import { CallbackRejectedError, decodeEncodingAesKey, openCallback } from '../../../src/wecom/callback-crypto';
+import { decodeEncodingAesKey, openCallback } from '../../../src/wecom/callback-crypto';
 import { parseCallbackQuery } from '../../../src/wecom/callback-query';
 import {
   parseRobotEnvelope,
@@ -6,20 +6,12 @@ import {
   stripRobotMention,
 } from '../../../src/wecom/robot-message-parser';
 import { isHttpRequest, positiveVector, splitUrl } from '../../helpers/wecom-vectors';
+import { rejection } from '../../helpers/rejection';
 
 const RECEIVED = new Date('2025-01-01T08:40:00Z');
 const AIBOT = 'aibQ7xW2mK9pL4nR8tV1zB6cD3fG5hJ0';
 const RESPONSE_URL = 'https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RC_fake_0001';
 
-function rejection(fn: () => unknown): CallbackRejectedError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(CallbackRejectedError);
-    return e as CallbackRejectedError;
-  }
-  throw new Error('expected a CallbackRejectedError, nothing was thrown');
-}
 
 function robotJson(fields: Record<string, unknown>, chattype: 'single' | 'group' = 'single'): string {
   return JSON.stringify({
