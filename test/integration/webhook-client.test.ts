@@ -7,24 +7,16 @@ import {
   mentionMarkdown,
   splitForWebhook,
 } from '../../src/wecom/webhook-client';
-import { TRANSPORT_ERRCODE, WeComApiError } from '../../src/wecom/wecom-api-error';
+import { TRANSPORT_ERRCODE } from '../../src/wecom/wecom-api-error';
 import { WeComSender } from '../../src/wecom/wecom-sender';
 import { SendError } from '../../src/outbox/sender';
 import { startFakeWeCom, type FakeWeCom } from '../fake-wecom';
 import { testLogger } from '../helpers/silent-logger';
+import { apiFailure } from '../helpers/rejection';
 
 const KEY = '5f3c9a1e-0b7d-4e2a-9c8f-1a2b3c4d5e6f';
 const SEND = '/cgi-bin/webhook/send';
 
-async function failure(promise: Promise<unknown>): Promise<WeComApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WeComApiError);
-    return err as WeComApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('WebhookClient', () => {
   let fake: FakeWeCom;
@@ -66,7 +58,7 @@ describe('WebhookClient', () => {
   it('20 messages per minute: the 21st gets 45009, retryable, and the sender waits at least a minute', async () => {
     const body = { msgtype: 'text' as const, text: { content: '批量通报' } };
     for (let i = 0; i < 20; i++) await webhook.send(fake.webhookUrl(KEY), body);
-    const limited = await failure(webhook.send(fake.webhookUrl(KEY), body));
+    const limited = await apiFailure(webhook.send(fake.webhookUrl(KEY), body));
     expect(limited).toMatchObject({ errcode: 45009, method: 'webhook/send', retryable: true });
 
     const sender = new WeComSender({ webhook, defaultWebhookUrl: fake.webhookUrl(KEY), timeoutMs: 2000, logger: testLogger() });
@@ -82,13 +74,13 @@ describe('WebhookClient', () => {
 
   it('checks the byte limits before sending, counting UTF-8 bytes', async () => {
     const text2049 = `${'汉'.repeat(682)}abc`; // 2046 + 3 bytes
-    const err = await failure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: text2049 } }));
+    const err = await apiFailure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: text2049 } }));
     expect(err).toMatchObject({ errcode: 45002, local: true, fatal: true, retryable: false });
     expect(err.errmsg).toContain(String(WEBHOOK_TEXT_MAX_BYTES));
     expect(err.errmsg).toContain('2049');
 
     const md4097 = `${'汉'.repeat(1365)}ab`; // 4095 + 2 bytes
-    const mdErr = await failure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'markdown', markdown: { content: md4097 } }));
+    const mdErr = await apiFailure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'markdown', markdown: { content: md4097 } }));
     expect(mdErr.errmsg).toContain(String(WEBHOOK_MARKDOWN_MAX_BYTES));
     expect(fake.calls(SEND)).toBe(0);
 
@@ -96,12 +88,12 @@ describe('WebhookClient', () => {
     await webhook.send(fake.webhookUrl(KEY), { msgtype: 'markdown', markdown: { content: md4097.slice(0, -1) } });
     expect(fake.webhookMessages(KEY)).toHaveLength(2);
 
-    expect(await failure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: '  ' } }))).toMatchObject({ errcode: 44004, local: true });
+    expect(await apiFailure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: '  ' } }))).toMatchObject({ errcode: 44004, local: true });
   });
 
   it('an unknown key is fatal (93000) and the key never appears in the error', async () => {
     const secretKey = 'deadbeef-dead-beef-dead-beefdeadbeef';
-    const err = await failure(webhook.send(fake.webhookUrl(secretKey), { msgtype: 'text', text: { content: 'x' } }));
+    const err = await apiFailure(webhook.send(fake.webhookUrl(secretKey), { msgtype: 'text', text: { content: 'x' } }));
     expect(err).toMatchObject({ errcode: 93000, fatal: true });
     expect(err.message).not.toContain(secretKey);
   });
@@ -109,16 +101,16 @@ describe('WebhookClient', () => {
   it('timeouts and 5xx are retryable transport errors that hide the key', async () => {
     const slow = new WebhookClient({ timeoutMs: 200 });
     fake.inject({ path: SEND, noResponse: true });
-    const timeout = await failure(slow.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: 'x' } }));
+    const timeout = await apiFailure(slow.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: 'x' } }));
     expect(timeout).toMatchObject({ errcode: TRANSPORT_ERRCODE, retryable: true });
     fake.inject({ path: SEND, httpStatus: 502 });
-    const bad = await failure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: 'x' } }));
+    const bad = await apiFailure(webhook.send(fake.webhookUrl(KEY), { msgtype: 'text', text: { content: 'x' } }));
     expect(bad).toMatchObject({ errcode: TRANSPORT_ERRCODE, httpStatus: 502, retryable: true });
     for (const e of [timeout, bad]) expect(e.message).not.toContain(KEY);
   });
 
   it('refuses a URL without a key before sending', async () => {
-    const err = await failure(webhook.send(`${fake.baseUrl}/cgi-bin/webhook/send`, { msgtype: 'text', text: { content: 'x' } }));
+    const err = await apiFailure(webhook.send(`${fake.baseUrl}/cgi-bin/webhook/send`, { msgtype: 'text', text: { content: 'x' } }));
     expect(err).toMatchObject({ local: true, fatal: true });
     expect(fake.calls(SEND)).toBe(0);
   });

@@ -4,6 +4,7 @@ import { WeComApiClient } from '../../src/wecom/wecom-api-client';
 import { TRANSPORT_ERRCODE, WeComApiError, classifyErrcode } from '../../src/wecom/wecom-api-error';
 import { startFakeWeCom, type FakeWeCom } from '../fake-wecom';
 import { testLogger } from '../helpers/silent-logger';
+import { apiFailure } from '../helpers/rejection';
 
 const CORP = 'wwfake0000000001';
 const AGENT = 1000002;
@@ -49,15 +50,6 @@ describe('WeComApiClient', () => {
 
   const text = (content: string) => ({ msgtype: 'text' as const, text: { content } });
 
-  async function failure(promise: Promise<unknown>): Promise<WeComApiError> {
-    try {
-      await promise;
-    } catch (err) {
-      expect(err).toBeInstanceOf(WeComApiError);
-      return err as WeComApiError;
-    }
-    throw new Error('expected the call to fail');
-  }
 
   /** No error text may contain an access token or the secret. */
   function expectNoSecrets(err: WeComApiError): void {
@@ -122,19 +114,19 @@ describe('WeComApiClient', () => {
     it('retries only once: a persistent 42001 fails (retryable), a persistent 41001 fails fatally', async () => {
       const api = client();
       fake.inject({ path: SEND, errcode: 42001, times: 2 });
-      const expired = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const expired = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(expired).toMatchObject({ errcode: 42001, method: 'message/send', retryable: true });
       expect(fake.calls(SEND)).toBe(2);
 
       fake.inject({ path: SEND, errcode: 41001, times: 2 });
-      const missing = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const missing = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(missing).toMatchObject({ errcode: 41001, retryable: false, fatal: true });
       expect(fake.calls(SEND)).toBe(4);
     });
 
     it('40001 from gettoken (wrong secret) is fatal and never leaks the secret', async () => {
       const api = client({ secret: 'wrong-secret-value-xyz' });
-      const err = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(err).toMatchObject({ errcode: 40001, method: 'gettoken', retryable: false, fatal: true });
       expect(err.message).not.toContain('wrong-secret-value-xyz');
       expect(fake.calls(SEND)).toBe(0);
@@ -143,10 +135,10 @@ describe('WeComApiClient', () => {
     });
 
     it('40013 (unknown corp) and 60020 (IP not allowed) are fatal', async () => {
-      expect(await failure(client({ corpId: 'wwunknown' }).sendMessage({ toUser: ['zhangsan'], body: text('x') }))).toMatchObject({ errcode: 40013, fatal: true });
+      expect(await apiFailure(client({ corpId: 'wwunknown' }).sendMessage({ toUser: ['zhangsan'], body: text('x') }))).toMatchObject({ errcode: 40013, fatal: true });
       fake.setIpAllowList(['10.9.9.9']);
       try {
-        expect(await failure(client().sendMessage({ toUser: ['zhangsan'], body: text('x') }))).toMatchObject({ errcode: 60020, fatal: true });
+        expect(await apiFailure(client().sendMessage({ toUser: ['zhangsan'], body: text('x') }))).toMatchObject({ errcode: 60020, fatal: true });
       } finally {
         fake.setIpAllowList(null);
       }
@@ -154,7 +146,7 @@ describe('WeComApiClient', () => {
 
     it('a gettoken outage is a retryable transport error', async () => {
       fake.inject({ path: GETTOKEN, httpStatus: 503 });
-      const err = await failure(client().sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(client().sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(err).toMatchObject({ errcode: TRANSPORT_ERRCODE, httpStatus: 503, method: 'gettoken', retryable: true });
     });
   });
@@ -163,7 +155,7 @@ describe('WeComApiClient', () => {
     it.each([-1, 45009, 45033])('errcode %i is retryable', async (errcode) => {
       const api = client();
       fake.inject({ path: SEND, errcode });
-      const err = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(err).toMatchObject({ errcode, method: 'message/send', retryable: true, fatal: false });
       expect(fake.calls(SEND)).toBe(1);
       expectNoSecrets(err);
@@ -172,7 +164,7 @@ describe('WeComApiClient', () => {
     it.each([500, 502, 503])('HTTP %i is a retryable transport error (-2)', async (status) => {
       const api = client();
       fake.inject({ path: SEND, httpStatus: status });
-      const err = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(err).toMatchObject({ errcode: TRANSPORT_ERRCODE, httpStatus: status, retryable: true });
       expectNoSecrets(err);
     });
@@ -180,7 +172,7 @@ describe('WeComApiClient', () => {
     it('invalid JSON is a retryable transport error', async () => {
       const api = client();
       fake.inject({ path: SEND, invalidJson: true });
-      const err = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(err).toMatchObject({ errcode: TRANSPORT_ERRCODE, retryable: true });
       expect(err.errmsg).toMatch(/not WeCom JSON/);
     });
@@ -190,7 +182,7 @@ describe('WeComApiClient', () => {
       await api.sendMessage({ toUser: ['zhangsan'], body: text('warm-up') });
       fake.inject({ path: SEND, noResponse: true });
       const started = Date.now();
-      const err = await failure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(Date.now() - started).toBeLessThan(2000);
       expect(err).toMatchObject({ errcode: TRANSPORT_ERRCODE, retryable: true });
       expect(err.errmsg).toMatch(/no answer within 250 ms/);
@@ -201,19 +193,19 @@ describe('WeComApiClient', () => {
       const closed = await startFakeWeCom({ corps: [{ corpId: CORP, agents: [{ agentId: AGENT, secret: SECRET }] }] });
       const deadBase = closed.baseUrl;
       await closed.close();
-      const err = await failure(client({ apiBase: deadBase }).sendMessage({ toUser: ['zhangsan'], body: text('x') }));
+      const err = await apiFailure(client({ apiBase: deadBase }).sendMessage({ toUser: ['zhangsan'], body: text('x') }));
       expect(err).toMatchObject({ errcode: TRANSPORT_ERRCODE, method: 'gettoken', retryable: true });
     });
 
     it('81013 (all recipients invalid) is fatal', async () => {
-      const err = await failure(client().sendMessage({ toUser: ['ghost1', 'Ghost2'], body: text('x') }));
+      const err = await apiFailure(client().sendMessage({ toUser: ['ghost1', 'Ghost2'], body: text('x') }));
       expect(err).toMatchObject({ errcode: 81013, fatal: true, retryable: false });
     });
 
     it('refuses locally an empty recipient list and @all', async () => {
       const api = client();
-      expect(await failure(api.sendMessage({ toUser: [], body: text('x') }))).toMatchObject({ local: true, fatal: true });
-      expect(await failure(api.sendMessage({ toUser: ['@all'], body: text('x') }))).toMatchObject({ local: true, fatal: true });
+      expect(await apiFailure(api.sendMessage({ toUser: [], body: text('x') }))).toMatchObject({ local: true, fatal: true });
+      expect(await apiFailure(api.sendMessage({ toUser: ['@all'], body: text('x') }))).toMatchObject({ local: true, fatal: true });
       expect(fake.calls(SEND)).toBe(0);
     });
   });
@@ -239,7 +231,7 @@ describe('WeComApiClient', () => {
     it('a resend after a lost answer is not delivered twice (duplicate check)', async () => {
       const api = client({ timeoutMs: 200 });
       fake.inject({ path: SEND, delayMs: 400 }); // WeCom accepts it, but the answer comes too late
-      const lost = await failure(api.sendMessage({ toUser: ['lisi'], body: text('只送一次') }));
+      const lost = await apiFailure(api.sendMessage({ toUser: ['lisi'], body: text('只送一次') }));
       expect(lost).toMatchObject({ errcode: TRANSPORT_ERRCODE, retryable: true });
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(fake.deliveredTo('lisi')).toHaveLength(1);
@@ -280,10 +272,10 @@ describe('WeComApiClient', () => {
       const updated = await api.updateTemplateCard({ userids: ['zhangsan', 'nobody'], responseCode: sent.responseCode!, replaceName: '已确认' });
       expect(updated.invalidUsers).toEqual(['nobody']);
       expect(fake.cardState(sent.msgid, 'zhangsan')?.replaceName).toBe('已确认');
-      const reused = await failure(api.updateTemplateCard({ userids: ['lisi'], responseCode: sent.responseCode!, replaceName: '已确认' }));
+      const reused = await apiFailure(api.updateTemplateCard({ userids: ['lisi'], responseCode: sent.responseCode!, replaceName: '已确认' }));
       expect(reused).toMatchObject({ method: 'message/update_template_card', fatal: true });
 
-      const again = await failure(api.sendMessage({ toUser: ['zhangsan'], body: { msgtype: 'template_card', template_card: card } }));
+      const again = await apiFailure(api.sendMessage({ toUser: ['zhangsan'], body: { msgtype: 'template_card', template_card: card } }));
       expect(again).toMatchObject({ errcode: 40058, fatal: true }); // task_id reuse
 
       await api.recall(sent.msgid);
@@ -291,7 +283,7 @@ describe('WeComApiClient', () => {
       clock.advance(25 * 3600_000);
       const other = await api.sendMessage({ toUser: ['lisi'], body: text('recall me later') });
       clock.advance(25 * 3600_000);
-      expect(await failure(api.recall(other.msgid))).toMatchObject({ method: 'message/recall', fatal: true });
+      expect(await apiFailure(api.recall(other.msgid))).toMatchObject({ method: 'message/recall', fatal: true });
     });
   });
 });
