@@ -21,6 +21,22 @@ export interface AppConfig {
   chat: {
     /** OFFICE_CONTACT: whom an unknown user should contact, shown in the bot's answer */
     officeContact: string;
+    /** FLOWS_DIR, default bot-flows: the flow files (bot-flows/<flow-id>.json) */
+    flowsDir: string;
+    /** SESSION_IDLE_MINUTES, default 30: a half-finished conversation expires after this much silence */
+    sessionIdleMinutes: number;
+  };
+  registry: {
+    /** FILING_DUE_WORKDAYS_OPEN, default 3 (R1) */
+    openingDueWorkdays: number;
+    /** FILING_DUE_WORKDAYS_OTHER, default 5 (R2) */
+    otherDueWorkdays: number;
+    /** DUPLICATE_PLATFORM_POLICY, default warn (R3) */
+    duplicatePlatformPolicy: 'warn' | 'block';
+  };
+  calendar: {
+    /** HOLIDAY_OVERRIDES_FILE, default config/holiday-overrides.json; a missing file means no overrides */
+    overridesFile: string;
   };
 }
 

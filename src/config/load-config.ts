@@ -273,6 +273,59 @@ const SETTINGS: readonly Setting[] = [
     default: '区政府办公室政务公开办',
     example: '区政府办公室政务公开办',
   },
+  {
+    path: 'chat.flowsDir',
+    env: 'FLOWS_DIR',
+    ...text('a directory path (relative to the working directory) holding the flow files <flow-id>.json', { maxLength: 500 }),
+    secret: false,
+    default: 'bot-flows',
+    example: 'bot-flows',
+  },
+  {
+    path: 'chat.sessionIdleMinutes',
+    env: 'SESSION_IDLE_MINUTES',
+    ...int(1, 10_080),
+    expect: 'an integer from 1 to 10080 (minutes a half-finished conversation is kept without an answer)',
+    secret: false,
+    default: 30,
+    example: '30',
+  },
+  {
+    path: 'registry.openingDueWorkdays',
+    env: 'FILING_DUE_WORKDAYS_OPEN',
+    ...int(1, 60),
+    expect: 'an integer from 1 to 60 (working days after the opening within which it must be filed; DOMAIN R1)',
+    secret: false,
+    default: 3,
+    example: '3',
+  },
+  {
+    path: 'registry.otherDueWorkdays',
+    env: 'FILING_DUE_WORKDAYS_OTHER',
+    ...int(1, 60),
+    expect: 'an integer from 1 to 60 (working days after a change, suspension or cancellation within which it must be filed; R2)',
+    secret: false,
+    default: 5,
+    example: '5',
+  },
+  {
+    path: 'registry.duplicatePlatformPolicy',
+    env: 'DUPLICATE_PLATFORM_POLICY',
+    kind: 'string',
+    schema: { type: 'string', enum: ['warn', 'block'] },
+    expect: 'warn (ask for a justification) or block (refuse a second active account of a unit on one platform)',
+    secret: false,
+    default: 'warn',
+    example: 'warn',
+  },
+  {
+    path: 'calendar.overridesFile',
+    env: 'HOLIDAY_OVERRIDES_FILE',
+    ...text('a file path (relative to the working directory) of the holiday override JSON file', { maxLength: 500 }),
+    secret: false,
+    default: 'config/holiday-overrides.json',
+    example: 'config/holiday-overrides.json',
+  },
 ];
 
 const SETTING_BY_PATH = new Map(SETTINGS.map((s) => [s.path, s]));
@@ -750,7 +803,17 @@ function buildConfig(merged: Map<string, LayerValue>): AppConfig {
       backoffBaseMs: get('outbox.backoffBaseMs'),
       backoffMaxMs: get('outbox.backoffMaxMs'),
     },
-    chat: { officeContact: get('chat.officeContact') },
+    chat: {
+      officeContact: get('chat.officeContact'),
+      flowsDir: get('chat.flowsDir'),
+      sessionIdleMinutes: get('chat.sessionIdleMinutes'),
+    },
+    registry: {
+      openingDueWorkdays: get('registry.openingDueWorkdays'),
+      otherDueWorkdays: get('registry.otherDueWorkdays'),
+      duplicatePlatformPolicy: get('registry.duplicatePlatformPolicy'),
+    },
+    calendar: { overridesFile: get('calendar.overridesFile') },
   };
 
   if (APP_GROUP.paths.every(has)) {

@@ -59,7 +59,9 @@ describe('loadConfig', () => {
         backoffBaseMs: 2000,
         backoffMaxMs: 600000,
       },
-      chat: { officeContact: '区政府办公室政务公开办' },
+      chat: { officeContact: '区政府办公室政务公开办', flowsDir: 'bot-flows', sessionIdleMinutes: 30 },
+      registry: { openingDueWorkdays: 3, otherDueWorkdays: 5, duplicatePlatformPolicy: 'warn' },
+      calendar: { overridesFile: 'config/holiday-overrides.json' },
     });
     expect(config.wecom).not.toHaveProperty('app');
     expect(config.wecom).not.toHaveProperty('robot');
@@ -115,6 +117,12 @@ describe('loadConfig', () => {
         OUTBOX_BACKOFF_BASE_MS: '100',
         OUTBOX_BACKOFF_MAX_MS: '1000',
         OFFICE_CONTACT: '政务公开办 宋知微',
+        FLOWS_DIR: 'test/fixtures/flows',
+        SESSION_IDLE_MINUTES: '45',
+        FILING_DUE_WORKDAYS_OPEN: '7',
+        FILING_DUE_WORKDAYS_OTHER: '4',
+        DUPLICATE_PLATFORM_POLICY: 'block',
+        HOLIDAY_OVERRIDES_FILE: '/etc/bot/holidays.json',
       },
       dir,
     );
@@ -152,7 +160,9 @@ describe('loadConfig', () => {
         backoffBaseMs: 100,
         backoffMaxMs: 1000,
       },
-      chat: { officeContact: '政务公开办 宋知微' },
+      chat: { officeContact: '政务公开办 宋知微', flowsDir: 'test/fixtures/flows', sessionIdleMinutes: 45 },
+      registry: { openingDueWorkdays: 7, otherDueWorkdays: 4, duplicatePlatformPolicy: 'block' },
+      calendar: { overridesFile: '/etc/bot/holidays.json' },
     });
   });
 
