@@ -1,5 +1,8 @@
+import { FlowSessionEntity } from './chat/flow/flow-session-entity';
 import { InboxEntity, UserLockEntity } from './chat/inbox-entity';
 import { AuditEntity } from './domain/audit/audit-entity';
+import { AccountEntity } from './domain/registry/account-entity';
+import { FilingEntity } from './domain/registry/filing-entity';
 import { AdminGrantEntity, ContactEntity, ContactRoleEntity, UnitEntity } from './domain/roster/roster-entities';
 import { OutboxEntity } from './outbox/outbox-entity';
 
@@ -13,4 +16,7 @@ export const entities = [
   ContactRoleEntity,
   AdminGrantEntity,
   AuditEntity,
+  AccountEntity,
+  FilingEntity,
+  FlowSessionEntity,
 ];

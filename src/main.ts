@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type Koa from 'koa';
-import { ChatRouter } from './chat/chat-router';
+import { createChatComponents } from './chat/chat-setup';
+import { SessionReaper } from './chat/flow/session-reaper';
 import { deadLetterNotices } from './chat/dead-letter-notices';
 import { Inbox } from './chat/inbox';
 import type { AppConfig } from './config/app-config';
@@ -15,7 +16,9 @@ import { createApp } from './http/create-app';
 import { OutboxDispatcher } from './outbox/outbox-dispatcher';
 import type { Sender } from './outbox/sender';
 import { systemClock, type Clock } from './shared/clock';
+import { toShanghaiDate } from './shared/shanghai-time';
 import { ConfigError } from './shared/errors';
+import { FlowLoadError } from './chat/flow/flow-loader';
 import { createLogger, type Logger } from './shared/logger';
 import { AppCallbackAdapter } from './wecom/app-callback-adapter';
 import { RobotCallbackAdapter } from './wecom/robot-callback-adapter';
@@ -29,6 +32,10 @@ export interface RuntimeOverrides {
   /** Replace the WeCom sender (tests that stop at the outbox). */
   sender?: Sender;
   instanceId?: string;
+  /** Directory the relative paths of the configuration (flows, holiday overrides) are resolved from; default cwd. */
+  baseDir?: string;
+  /** How often idle conversations are looked for (default 60 s). */
+  sessionSweepIntervalMs?: number;
 }
 
 /** Everything one bot process runs, wired together; nothing listens or polls until start(). */
@@ -38,6 +45,8 @@ export interface Runtime {
   dataSource: DataSource;
   inbox: Inbox;
   dispatcher: OutboxDispatcher;
+  /** Ends conversations nobody answered in time (and tells the person once). */
+  sessionReaper: SessionReaper;
   app: Koa;
   /** Open the database, migrate if configured, start the dispatcher and the inbox sweep. */
   start(): Promise<void>;
@@ -102,14 +111,25 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     instanceId,
     deadLetterNotices,
   });
+  const chat = createChatComponents(config, overrides.baseDir);
   const inbox = new Inbox({
     dataSource,
     clock,
     logger: logger.child({ component: 'inbox' }),
-    handler: new ChatRouter({ officeContact: config.chat.officeContact }),
+    handler: chat.router,
     onOutboxWritten: () => dispatcher.wake(),
     outboxMaxAttempts: config.outbox.maxAttempts,
     instanceId,
+  });
+  const sessionReaper = new SessionReaper({
+    dataSource,
+    clock,
+    logger: logger.child({ component: 'sessions' }),
+    flows: chat.flows,
+    idleMinutes: config.chat.sessionIdleMinutes,
+    outboxMaxAttempts: config.outbox.maxAttempts,
+    onOutboxWritten: () => dispatcher.wake(),
+    intervalMs: overrides.sessionSweepIntervalMs,
   });
   const app = createApp({
     logger,
@@ -127,6 +147,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     dataSource,
     inbox,
     dispatcher,
+    sessionReaper,
     app,
     async start() {
       await dataSource.initialize();
@@ -144,8 +165,17 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       } else {
         logger.info({ channels, apiBase: wecom.apiBase }, 'WeCom channels enabled');
       }
+      const uncovered = chat.calendar.uncoveredDates(toShanghaiDate(clock.now()), 60);
+      if (uncovered.length) {
+        logger.warn(
+          { from: uncovered[0], to: uncovered[uncovered.length - 1], days: uncovered.length, overridesFile: config.calendar.overridesFile },
+          'the holiday calendar has no data for part of the next 60 days: filing deadlines there are provisional. Add the official holiday schedule to the override file (see config/README.md) or update chinese-days',
+        );
+      }
+      logger.info({ flows: [...chat.flows.keys()] }, 'conversation flows loaded');
       dispatcher.start();
       inbox.start();
+      sessionReaper.start();
     },
     async listen(port = config.port) {
       server = createServer(app.callback());
@@ -159,6 +189,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     async stop() {
       if (server) await new Promise<void>((r) => server?.close(() => r()));
       server = undefined;
+      await sessionReaper.stop();
       await inbox.stop();
       await dispatcher.stop();
       if (dataSource.isInitialized) await dataSource.destroy();
@@ -169,17 +200,22 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
 /** The process entry: `node dist/main.js` or `npm start`. */
 export async function runMain(): Promise<void> {
   let config: AppConfig;
+  let runtime: Runtime;
   try {
     config = loadConfig(readEnvironment(process.env, resolve(process.cwd(), '.env')), resolve(process.cwd(), 'config'));
+    runtime = createRuntime(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
       console.error('Fix the variables above (see .env.example for every setting), then start again.');
       process.exit(1);
     }
+    if (error instanceof FlowLoadError) {
+      console.error(error.message);
+      process.exit(1);
+    }
     throw error;
   }
-  const runtime = createRuntime(config);
   const { logger } = runtime;
   try {
     await runtime.start();

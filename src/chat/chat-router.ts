@@ -1,5 +1,5 @@
 import { findPerson, listAdmins, type Person } from '../domain/roster/roster-service';
-import type { Command } from './commands/command';
+import type { Command, CommandAudience } from './commands/command';
 import { mayUse } from './commands/command';
 import { helpCommand } from './commands/help-command';
 import { whoamiCommand } from './commands/whoami-command';
@@ -7,12 +7,19 @@ import type { InboundMessage } from './inbound-message';
 import type { HandlerContext, MessageHandler } from './message-handler';
 import { directMessage } from './reply-address';
 import { normalizeText, splitCommand } from './text-normalize';
+import type { FlowEngine } from './flow/flow-engine';
+import type { LoadedFlow } from './flow/flow-definition';
+import type { CardEventInput } from './registry/review-card-handler';
 
 export interface ChatRouterOptions {
   /** Whom an unknown user should contact (OFFICE_CONTACT). */
   officeContact: string;
   /** Commands added by later features; 帮助 and 我是谁 are always there. */
   commands?: Command[];
+  /** The flow engine: a person in a flow, or a trigger word, goes there before any command. */
+  engine?: FlowEngine;
+  /** Template card button clicks, tried in order until one handles the event. */
+  cardHandlers?: Array<(input: CardEventInput) => Promise<boolean>>;
 }
 
 /** Events that need no answer from the bot (yet). */
@@ -27,7 +34,11 @@ export class ChatRouter implements MessageHandler {
 
   constructor(private readonly options: ChatRouterOptions) {
     this.commands = [];
-    this.commands.push(helpCommand(() => this.commands), whoamiCommand, ...(options.commands ?? []));
+    const flowEntries = (options.engine?.flows ?? [])
+      .filter((f) => f.definition.triggers.length > 0)
+      .sort((a, b) => (a.definition.order ?? 100) - (b.definition.order ?? 100) || a.definition.title.localeCompare(b.definition.title, 'zh'))
+      .map(flowCommand);
+    this.commands.push(helpCommand(() => this.commands), whoamiCommand, ...flowEntries, ...(options.commands ?? []));
   }
 
   async handle(message: InboundMessage, context: HandlerContext): Promise<void> {
@@ -39,12 +50,18 @@ export class ChatRouter implements MessageHandler {
       await this.unknownUser(message, context);
       return;
     }
-    if (message.msgType === 'event') return; // card clicks are handled by the features that send cards
+    if (message.msgType === 'event') {
+      if (message.event?.type === 'template_card_event') {
+        for (const handler of this.options.cardHandlers ?? []) if (await handler({ message, person, context })) return;
+      }
+      return;
+    }
     const text = message.text ? normalizeText(message.text) : '';
     if (!text) {
       context.reply('目前我只能处理文字消息。发送“帮助”查看可以办理的事项。');
       return;
     }
+    if (this.options.engine && (await this.options.engine.handle({ message, person, text, context }))) return;
     const { head, args } = splitCommand(text);
     const command = this.findCommand(head);
     if (!command) {
@@ -81,6 +98,20 @@ export class ChatRouter implements MessageHandler {
       ),
     });
   }
+}
+
+/** A flow listed in 帮助 like a command; its trigger words are caught by the engine before commands are looked at. */
+function flowCommand(flow: LoadedFlow): Command {
+  const roles = flow.definition.roles;
+  const audience: CommandAudience = roles.includes('everyone') ? 'everyone' : roles.includes('liaison') ? 'liaison' : 'admin';
+  return {
+    names: flow.definition.triggers,
+    summary: flow.definition.summary,
+    audience,
+    async run({ context }) {
+      context.reply(`请发送“${flow.definition.triggers[0]}”开始办理。`);
+    },
+  };
 }
 
 function clip(text: string, max: number): string {

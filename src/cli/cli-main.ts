@@ -5,12 +5,15 @@ import { createDataSource } from '../db/data-source';
 import { entities } from '../entities';
 import { systemClock } from '../shared/clock';
 import { CliError, cliConfig, openDatabase } from './cli-context';
+import { importAccountsCommand } from './import-accounts-command';
 import { importUnitsCommand } from './import-units-command';
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
 Commands:
   import-units <file.csv|file.xlsx>   import the roster of units, liaisons and leaders (all or nothing)
+  import-accounts <file.csv|file.xlsx>
+                                      import the registry of accounts (all or nothing; import-units first)
   grant-admin <userid> <name>         give an office staff member the admin role
   revoke-admin <userid>               take a CLI-granted admin role back
   list-admins                         who reviews and receives the office's notices
@@ -50,7 +53,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  const known = ['import-units', 'grant-admin', 'revoke-admin', 'list-admins'];
+  const known = ['import-units', 'import-accounts', 'grant-admin', 'revoke-admin', 'list-admins'];
   if (!known.includes(command)) throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
   const dataSource = await openDatabase(config);
   try {
@@ -65,6 +68,15 @@ export async function runCli(argv: string[]): Promise<number> {
         if (summary.unitsNotInFile.length) {
           console.log(`Kept, not in this file (${summary.unitsNotInFile.length}): ${summary.unitsNotInFile.join('; ')}`);
         }
+        return 0;
+      }
+      case 'import-accounts': {
+        if (args.length !== 1) throw new CliError('Usage: npm run cli -- import-accounts <file.csv|file.xlsx>', 2);
+        const summary = await importAccountsCommand(dataSource, args[0], { actor: actor(), clock: systemClock });
+        console.log(
+          `账号台账已导入 (accounts imported): ${summary.created} created, ${summary.updated} updated, ` +
+            `${summary.unchanged} unchanged.`,
+        );
         return 0;
       }
       case 'grant-admin': {

@@ -1,7 +1,9 @@
 import { InitialSchema1763683200000 } from '../../migrations/1763683200000-initial-schema';
+import { Registry1763769600000 } from '../../migrations/1763769600000-registry';
+import { FlowSessions1763769700000 } from '../../migrations/1763769700000-flow-sessions';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from TypeScript sources,
  * from the compiled dist/ and in the tests.
  */
-export const migrations = [InitialSchema1763683200000];
+export const migrations = [InitialSchema1763683200000, Registry1763769600000, FlowSessions1763769700000];

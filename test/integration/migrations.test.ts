@@ -1,6 +1,20 @@
 import { createTestDatabase, testDatabaseKinds } from '../helpers/test-databases';
 
-const TABLES = ['inbound_messages', 'user_locks', 'outbox', 'units', 'contacts', 'contact_roles', 'admin_grants', 'audit_log'];
+import { migrations } from '../../src/db/migrations';
+
+const TABLES = [
+  'inbound_messages',
+  'user_locks',
+  'outbox',
+  'units',
+  'contacts',
+  'contact_roles',
+  'admin_grants',
+  'audit_log',
+  'accounts',
+  'filings',
+  'flow_sessions',
+];
 
 describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
   it('create every table, revert cleanly and apply again', async () => {
@@ -8,15 +22,15 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
     try {
       const runner = db.dataSource.createQueryRunner();
       const applied = await db.dataSource.runMigrations({ transaction: 'each' });
-      expect(applied.map((m) => m.name)).toEqual(['InitialSchema1763683200000']);
+      expect(applied.map((m) => m.name)).toEqual(['InitialSchema1763683200000', 'Registry1763769600000', 'FlowSessions1763769700000']);
       for (const table of TABLES) expect(await runner.hasTable(table)).toBe(true);
       expect(await db.dataSource.showMigrations()).toBe(false);
 
-      await db.dataSource.undoLastMigration({ transaction: 'each' });
+      for (let i = 0; i < migrations.length; i++) await db.dataSource.undoLastMigration({ transaction: 'each' });
       for (const table of TABLES) expect(await runner.hasTable(table)).toBe(false);
       expect(await db.dataSource.showMigrations()).toBe(true);
 
-      expect(await db.dataSource.runMigrations({ transaction: 'each' })).toHaveLength(1);
+      expect(await db.dataSource.runMigrations({ transaction: 'each' })).toHaveLength(migrations.length);
       // utf8mb4 round trip of Chinese text and a four-byte character
       await db.dataSource.query('INSERT INTO audit_log (actor, action, subject, at) VALUES (?, ?, ?, ?)', ['测试', 'check', '东岚发布𠀋', '2026-11-23 01:00:00.000']);
       const [row] = await db.dataSource.query('SELECT subject FROM audit_log');

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import type { AppConfig } from '../config/app-config';
+import { loadCalendarOverrides, WorkingDayCalendar } from '../domain/calendar/working-day-calendar';
+import { workingDayDeadlines } from '../domain/registry/filing-deadlines';
+import { ChatRouter } from './chat-router';
+import type { Command } from './commands/command';
+import { myAccountsCommand } from './commands/my-accounts-command';
+import { myFilingsCommand } from './commands/my-filings-command';
+import { approveCommand, rejectCommand } from './commands/review-decision-commands';
+import { reviewListCommand } from './commands/review-list-command';
+import { namedValidators } from './input/named-validators';
+import type { FlowCapabilities } from './flow/flow-checks';
+import type { LoadedFlow } from './flow/flow-definition';
+import { FlowEngine } from './flow/flow-engine';
+import { loadFlows } from './flow/flow-loader';
+import type { FlowServices } from './flow/flow-services';
+import { registryFlowServices } from './registry/registry-flow-services';
+import { reviewCardHandler } from './registry/review-card-handler';
+
+/** Built-in command words, which no flow trigger may take. */
+const BUILT_IN_WORDS = ['帮助', 'help', '菜单', '我是谁', '我的信息'];
+
+export interface ChatComponents {
+  calendar: WorkingDayCalendar;
+  flows: Map<string, LoadedFlow>;
+  engine: FlowEngine;
+  router: ChatRouter;
+}
+
+/**
+ * The conversation side of the bot, built from the configuration: holiday calendar, filing deadlines, the flows
+ * (checked: a broken flow file stops start-up with every problem listed), the engine, the commands and the router.
+ */
+export function createChatComponents(config: AppConfig, baseDir = process.cwd()): ChatComponents {
+  const overrides = loadCalendarOverrides(resolve(baseDir, config.calendar.overridesFile));
+  const calendar = new WorkingDayCalendar(overrides.days, overrides.coveredYears);
+  const services = registryFlowServices({
+    deadlines: workingDayDeadlines(calendar, { open: config.registry.openingDueWorkdays, other: config.registry.otherDueWorkdays }),
+    duplicatePolicy: config.registry.duplicatePlatformPolicy,
+  });
+  const holder: { engine?: FlowEngine } = {};
+  const commands: Command[] = [myAccountsCommand, myFilingsCommand, reviewListCommand, approveCommand, rejectCommand(() => holder.engine as FlowEngine)];
+  const flows = loadFlows(resolve(baseDir, config.chat.flowsDir), flowCapabilities(services, commands));
+  const engine = new FlowEngine({ flows, services, idleMinutes: config.chat.sessionIdleMinutes, officeContact: config.chat.officeContact });
+  holder.engine = engine;
+  const router = new ChatRouter({
+    officeContact: config.chat.officeContact,
+    engine,
+    commands,
+    cardHandlers: [reviewCardHandler(() => engine)],
+  });
+  return { calendar, flows, engine, router };
+}
+
+export function flowCapabilities(services: FlowServices, commands: Command[]): FlowCapabilities {
+  return {
+    validators: new Set(Object.keys(namedValidators)),
+    optionSources: new Set(Object.keys(services.optionSources)),
+    facts: new Set(Object.keys(services.facts)),
+    actions: new Set(Object.keys(services.actions)),
+    reservedWords: new Set([...BUILT_IN_WORDS, ...commands.flatMap((c) => c.names)]),
+  };
+}
