@@ -37,6 +37,7 @@ import {
   type TextMatcher,
   type Transcript,
   type UserStep,
+  WIRING_SETTINGS,
 } from './transcript-schema';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -67,23 +68,6 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   FLOWS_DIR: 'bot-flows',
   HOLIDAY_OVERRIDES_FILE: 'config/holiday-overrides.json',
 };
-
-/** Settings that wire the bot to the harness: a transcript cannot change them. */
-const WIRING_SETTINGS = [
-  'DATABASE_URL',
-  'DB_MIGRATIONS_RUN',
-  'WECOM_API_BASE',
-  'WECOM_CORP_ID',
-  'WECOM_AGENT_ID',
-  'WECOM_SECRET',
-  'WECOM_TOKEN',
-  'WECOM_ENCODING_AES_KEY',
-  'WECOM_ROBOT_TOKEN',
-  'WECOM_ROBOT_ENCODING_AES_KEY',
-  'WECOM_ROBOT_ID',
-  'WECOM_GROUP_WEBHOOK_URL',
-  'PORT',
-];
 
 /** Settings holding paths: relative ones are taken from the repository root, wherever jest was started. */
 const PATH_SETTINGS = ['FLOWS_DIR', 'HOLIDAY_OVERRIDES_FILE'];
@@ -566,8 +550,6 @@ class ConversationRun {
 
   async prepare(): Promise<void> {
     const t = this.transcript;
-    const wiring = Object.keys(t.env).filter((k) => WIRING_SETTINGS.includes(k));
-    if (wiring.length) throw new ConversationError(`${t.file}:${t.line}: env sets ${wiring.join(', ')}, which the harness wires itself`);
     this.db = await createTestDatabase(this.kind);
     this.fake = await startFakeWeCom({
       clock: this.clock,
@@ -585,10 +567,12 @@ class ConversationRun {
       try {
         await setups[name]({ dataSource: this.db.dataSource, kind: this.kind, clock: this.clock, fake: this.fake, env, rootDir: this.rootDir });
       } catch (error) {
-        throw new ConversationError(`${t.file}:${t.line}: setup "${name}" failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        throw new ConversationError(`setup "${name}" failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       }
     }
     this.env = { ...env, ...t.env };
+    const wiring = Object.keys(this.env).filter((k) => WIRING_SETTINGS.includes(k));
+    if (wiring.length) throw new ConversationError(`a setup set ${wiring.join(', ')}, which the harness wires itself`);
     await this.registerUsers();
     await this.startRuntime();
   }
@@ -799,8 +783,6 @@ class ConversationRun {
   }
 
   private async userSteps(steps: UserStep[]): Promise<void> {
-    const wiring = Object.keys(this.env).filter((k) => WIRING_SETTINGS.includes(k));
-    if (wiring.length) throw new ConversationError(`env sets ${wiring.join(', ')}, which the harness wires itself`);
     await this.registerUsers();
     // anything still running from earlier steps belongs to them, not to this one
     await this.settle('the previous step');

@@ -138,6 +138,23 @@ export interface Transcript extends Position {
 
 export const DEFAULT_GROUP_CHAT_ID = 'wrkConvTestGroup01';
 
+/** Settings that wire the bot to the harness (database, fake WeCom): a transcript's `env` cannot change them. */
+export const WIRING_SETTINGS: readonly string[] = [
+  'DATABASE_URL',
+  'DB_MIGRATIONS_RUN',
+  'WECOM_API_BASE',
+  'WECOM_CORP_ID',
+  'WECOM_AGENT_ID',
+  'WECOM_SECRET',
+  'WECOM_TOKEN',
+  'WECOM_ENCODING_AES_KEY',
+  'WECOM_ROBOT_TOKEN',
+  'WECOM_ROBOT_ENCODING_AES_KEY',
+  'WECOM_ROBOT_ID',
+  'WECOM_GROUP_WEBHOOK_URL',
+  'PORT',
+];
+
 // ---------------------------------------------------------------------------------------------------------------
 // The JSON Schema
 // ---------------------------------------------------------------------------------------------------------------
@@ -674,6 +691,15 @@ function normalise(
     problem(path, message);
   };
   if (raw.start !== undefined && Number.isNaN(new Date(raw.start).getTime())) fail(['start'], `${raw.start} is not a valid time`);
+  const checkEnv = (env: Record<string, unknown> | undefined, path: Array<string | number>) => {
+    for (const key of Object.keys(env ?? {})) {
+      if (WIRING_SETTINGS.includes(key)) fail([...path, key], `${key} wires the bot to the harness and cannot be set by a transcript`);
+    }
+  };
+  checkEnv(raw.env, ['env']);
+  raw.steps.forEach((step, i) => {
+    if (step.restart && typeof step.restart === 'object') checkEnv(step.restart.env, ['steps', i, 'restart', 'env']);
+  });
   (raw.setup ?? []).forEach((name, i) => {
     if (!options.knownSetups.includes(name)) fail(['setup', i], `unknown setup "${name}" (known: ${options.knownSetups.join(', ')})`);
   });
