@@ -57,7 +57,7 @@ describe.each(testDatabaseKinds())('outbox survives kill -9 on %s', (kind) => {
       const child = startWorker(env);
       let stderr = '';
       child.stderr?.on('data', (d) => (stderr += String(d)));
-      const killAfter = 400 + Math.floor(Math.random() * 500);
+      const killAfter = 900 + Math.floor(Math.random() * 900);
       const outcome = await Promise.race([
         exited(child).then((code) => ({ code })),
         new Promise<'kill'>((r) => setTimeout(() => r('kill'), killAfter)),
@@ -71,6 +71,15 @@ describe.each(testDatabaseKinds())('outbox survives kill -9 on %s', (kind) => {
       if (outcome.code !== 0) throw new Error(`worker failed (${outcome.code}): ${stderr}`);
       const open = await db.dataSource.getRepository(OutboxEntity).count({ where: [{ status: 'pending' }, { status: 'sending' }] });
       if (open === 0) break;
+    }
+    // on a loaded machine every round may have been killed before finishing: one last worker runs to the end
+    const left = await db.dataSource.getRepository(OutboxEntity).count({ where: [{ status: 'pending' }, { status: 'sending' }] });
+    if (left > 0) {
+      const child = startWorker(env);
+      let stderr = '';
+      child.stderr?.on('data', (d) => (stderr += String(d)));
+      const code = await exited(child);
+      if (code !== 0) throw new Error(`final worker failed (${code}): ${stderr}`);
     }
     const rows = await db.dataSource.getRepository(OutboxEntity).find();
     expect(rows.filter((r) => r.status !== 'sent')).toEqual([]);
