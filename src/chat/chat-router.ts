@@ -61,7 +61,8 @@ export class ChatRouter implements MessageHandler {
       context.reply('目前我只能处理文字消息。发送“帮助”查看可以办理的事项。');
       return;
     }
-    if (this.options.engine && (await this.options.engine.handle({ message, person, text, context }))) return;
+    const raw = (message.text ?? '').replace(/[\u3000\s]+/g, ' ').trim();
+    if (this.options.engine && (await this.options.engine.handle({ message, person, text, raw, context }))) return;
     const { head, args } = splitCommand(text);
     const command = this.findCommand(head);
     if (!command) {

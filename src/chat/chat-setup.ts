@@ -41,7 +41,13 @@ export function createChatComponents(config: AppConfig, baseDir = process.cwd())
   const holder: { engine?: FlowEngine } = {};
   const commands: Command[] = [myAccountsCommand, myFilingsCommand, reviewListCommand, approveCommand, rejectCommand(() => holder.engine as FlowEngine)];
   const flows = loadFlows(resolve(baseDir, config.chat.flowsDir), flowCapabilities(services, commands));
-  const engine = new FlowEngine({ flows, services, idleMinutes: config.chat.sessionIdleMinutes, officeContact: config.chat.officeContact });
+  const engine = new FlowEngine({
+    flows,
+    services,
+    idleMinutes: config.chat.sessionIdleMinutes,
+    officeContact: config.chat.officeContact,
+    commandWords: ['我是谁', '我的信息', ...commands.flatMap((c) => c.names)],
+  });
   holder.engine = engine;
   const router = new ChatRouter({
     officeContact: config.chat.officeContact,

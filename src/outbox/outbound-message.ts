@@ -26,6 +26,8 @@ export type OutboundMessage =
   | { channel: 'webhook'; webhookUrl?: string; body: WebhookMessageBody }
   /** Answer to one robot message through its single-use response_url; fallback used when it cannot be used. */
   | { channel: 'robot-response'; responseUrl: string; toUser: string; body: RobotResponseBody }
+  /** Replace the clicked button of an app template card (message/update_template_card) for these members. */
+  | { channel: 'card-update'; toUser: string[]; responseCode: string; replaceName: string }
   /** The sandbox chat (no WeCom); conversation = a userid, or a group id. */
   | { channel: 'sandbox'; conversation: string; body: AppMessageBody | WebhookMessageBody };
 

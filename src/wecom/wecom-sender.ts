@@ -36,6 +36,8 @@ export class WeComSender implements Sender {
         return this.sendWebhook(message.webhookUrl, message, context);
       case 'robot-response':
         return this.sendRobotResponse(message.responseUrl, message.toUser, message.body, context);
+      case 'card-update':
+        return this.updateCard(message, context);
       case 'sandbox':
         throw new SendError('A sandbox message reached the WeCom sender; sandbox messages are not sent through WeCom', false);
     }
@@ -56,6 +58,17 @@ export class WeComSender implements Sender {
         );
       }
       return { remoteId: result.msgid, rejectedRecipients: result.invalidUsers };
+    } catch (err) {
+      throw this.toSendError(err, 'app', context);
+    }
+  }
+
+  private async updateCard(message: Extract<OutboundMessage, { channel: 'card-update' }>, context: SendContext): Promise<SendResult> {
+    const api = this.options.api;
+    if (!api) throw new SendError(`No WeCom self-built app is configured, cannot update a card; set ${APP_VARIABLES}`, false);
+    try {
+      const result = await api.updateTemplateCard({ userids: message.toUser, responseCode: message.responseCode, replaceName: message.replaceName });
+      return { rejectedRecipients: result.invalidUsers };
     } catch (err) {
       throw this.toSendError(err, 'app', context);
     }

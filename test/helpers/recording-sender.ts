@@ -15,7 +15,10 @@ export class RecordingSender implements Sender {
   textsTo(userId: string): string[] {
     return this.sent
       .map((s) => s.message)
-      .filter((m) => (m.channel === 'app' && m.toUser.includes(userId)) || (m.channel === 'robot-response' && m.toUser === userId))
+      .filter(
+        (m): m is Extract<typeof m, { channel: 'app' | 'robot-response' }> =>
+          (m.channel === 'app' && m.toUser.includes(userId)) || (m.channel === 'robot-response' && m.toUser === userId),
+      )
       .map((m) => ('text' in m.body ? m.body.text.content : 'markdown' in m.body ? m.body.markdown.content : JSON.stringify(m.body)));
   }
 }

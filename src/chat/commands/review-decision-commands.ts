@@ -1,6 +1,6 @@
 import { findFilingByNo } from '../../domain/registry/registry-service';
 import type { FlowEngine } from '../flow/flow-engine';
-import { approveByChat, rejectByChat } from '../registry/registry-flow-services';
+import { approveByChat, rejectByChat, reviewClosedText } from '../registry/registry-flow-services';
 import type { Command, CommandInput } from './command';
 
 /** A filing number as typed: BA2026-000012, ba2026-12, full-width … → the stored form. */
@@ -52,6 +52,11 @@ export function rejectCommand(engine: () => FlowEngine): Command {
       if (target.rest.length >= 2) {
         const result = await rejectByChat({ ...runtimeOf(input), send: (item) => context.send(item) }, target.id, target.rest);
         context.reply(result.reply);
+        return;
+      }
+      const closed = await reviewClosedText(context.manager, target.id);
+      if (closed) {
+        context.reply(closed);
         return;
       }
       await engine().start('reject-filing', { message: input.message, person: input.person, text: '', context }, { filingId: target.id }, undefined);

@@ -20,6 +20,8 @@ export interface FlowOption {
   value: string;
   label: string;
   synonyms?: string[];
+  /** Listed but not choosable now, and why (e.g. an account whose filing is under review). */
+  unavailable?: string;
 }
 
 /** When a step is asked, or where `next` goes. Conditions read answers (by step id) and facts (named lookups). */

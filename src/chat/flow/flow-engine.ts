@@ -28,14 +28,18 @@ export interface FlowEngineOptions {
   idleMinutes: number;
   /** Whom to contact, shown when a flow ends without success. */
   officeContact: string;
+  /** Command words (我的账号, 通过 …): typed during a flow they are not taken as an answer. */
+  commandWords?: string[];
 }
 
 /** One message being processed by the engine. */
 export interface FlowTurn {
   message: InboundMessage;
   person: Person;
-  /** The normalised text. */
+  /** The normalised text (full-width folded), for commands and structured answers. */
   text: string;
+  /** What the person typed, trimmed: free-text answers keep their Chinese punctuation. Default: text. */
+  raw?: string;
   context: HandlerContext;
 }
 
@@ -57,6 +61,7 @@ const SUBMIT_WORDS = new Set(['确认', '提交', '确认提交', '确定', '是
  */
 export class FlowEngine {
   private readonly triggers = new Map<string, LoadedFlow>();
+  private readonly commandWords: Set<string>;
   private readonly schemaValidators = new Map<string, ValidateFunction>();
   private readonly ajv = new Ajv({ allErrors: false, strict: false });
 
@@ -64,6 +69,7 @@ export class FlowEngine {
     for (const flow of options.flows.values()) {
       for (const trigger of flow.definition.triggers) this.triggers.set(triggerKey(trigger), flow);
     }
+    this.commandWords = new Set((options.commandWords ?? []).map(triggerKey));
   }
 
   get flows(): LoadedFlow[] {
@@ -91,7 +97,14 @@ export class FlowEngine {
     }
     if (!session) {
       const flow = this.triggers.get(triggerKey(turn.text));
-      if (!flow) return false;
+      if (!flow) {
+        const word = turn.text.replace(/[。.!！]+$/, '');
+        if (CANCEL_WORDS.has(word) || BACK_WORDS.has(word) || RESTART_WORDS.has(word) || word === '跳过') {
+          this.say(turn, '您当前没有正在办理的事项。发送“帮助”查看可以办理的事项。');
+          return true;
+        }
+        return false;
+      }
       if (!mayStart(flow, turn.person)) {
         this.say(turn, `「${flow.definition.title}」仅限${rolesLabel(flow)}办理。发送“帮助”查看您可以办理的事项。`);
         return true;
@@ -140,21 +153,25 @@ export class FlowEngine {
       },
       before,
     );
-    const intro = [flow.definition.intro ? this.render(flow.definition.intro, flow, session, turn.person, {}) : `开始办理「${flow.definition.title}」。`, CONTROL_HELP];
+    const intro = [
+      flow.definition.intro ? this.render(flow.definition.intro, flow, session, turn.person, {}) : `开始办理「${flow.definition.title}」。`,
+      flow.definition.steps.length === 1 ? '回复“取消”结束本次办理。' : CONTROL_HELP,
+    ];
     await this.advance(flow, session, turn, intro.join(''));
   }
 
   private async continueSession(flow: LoadedFlow, loaded: FlowSession, turn: FlowTurn): Promise<void> {
     let session = this.rememberConversation(loaded, turn.message);
+    const word = turn.text.replace(/[。.!！]+$/, '');
     if (session.flowHash !== flow.hash) {
       const outcome = await this.reconcile(flow, session, turn);
-      if (outcome.ask) {
-        await this.advance(flow, outcome.session, turn, outcome.notice);
+      session = outcome.session;
+      // 取消 and 重新开始 still mean what they say; any other message is not an answer to a question that changed
+      if (outcome.ask && !CANCEL_WORDS.has(word) && !RESTART_WORDS.has(word)) {
+        await this.advance(flow, session, turn, outcome.notice);
         return;
       }
-      session = outcome.session;
     }
-    const word = turn.text.replace(/[。.!！]+$/, '');
 
     if (CANCEL_WORDS.has(word)) {
       await deleteSession(turn.context.manager, session);
@@ -183,12 +200,23 @@ export class FlowEngine {
       const help = step.help ? this.render(step.help, flow, session, turn.person, {}) : '';
       const question = await this.question(flow, session, step, turn);
       await saveSession(turn.context.manager, { ...session, updatedAt: turn.context.now, expiresAt: this.expiry(turn.context.now) });
-      this.say(turn, [help, question, CONTROL_HELP + (step.optional ? '此项可回复“跳过”。' : '')].filter(Boolean).join('\n'));
+      this.say(turn, [help, question, flow.definition.steps.length === 1 ? '回复“取消”结束本次办理。' : CONTROL_HELP].filter(Boolean).join('\n'));
       return;
     }
     if (step.personal && turn.message.chatType === 'group') {
       await saveSession(turn.context.manager, { ...session, updatedAt: turn.context.now, expiresAt: this.expiry(turn.context.now) });
       this.say(turn, `为保护个人信息，「${step.label}」请在与我的单聊中回答，不要发在群里。`);
+      return;
+    }
+    const head = triggerKey(word.split(' ')[0] ?? '');
+    const other = this.triggers.get(triggerKey(word));
+    if (other || this.commandWords.has(triggerKey(word)) || this.commandWords.has(head)) {
+      const saved = await saveSession(turn.context.manager, { ...session, updatedAt: turn.context.now, expiresAt: this.expiry(turn.context.now) });
+      const what = other ? `「${other.definition.title}」` : `“${word}”`;
+      this.say(
+        turn,
+        `您正在办理「${flow.definition.title}」，“${word}”不作为本项的回答。如需办理${what}，请先回复“取消”结束当前的「${flow.definition.title}」。\n${await this.question(flow, saved, step, turn)}`,
+      );
       return;
     }
     if (SKIP_WORDS.has(word) && (step.optional || word === '跳过')) {
@@ -200,12 +228,13 @@ export class FlowEngine {
       await this.advance(flow, { ...session, answers, attempts: 0, correcting: null }, turn, '');
       return;
     }
-    const parsed = await this.parse(flow, session, step, turn.text, turn);
+    const input = step.type === 'text' ? (turn.raw ?? turn.text) : turn.text;
+    const parsed = await this.parse(flow, session, step, input, turn);
     if (!parsed.ok) {
       await this.retry(flow, session, step, turn, parsed, true);
       return;
     }
-    const answers = { ...session.answers, [step.id]: { value: parsed.value, display: parsed.display, raw: turn.text } };
+    const answers = { ...session.answers, [step.id]: { value: parsed.value, display: parsed.display, raw: input } };
     await this.advance(flow, { ...session, answers, attempts: 0, correcting: null }, turn, '');
   }
 
@@ -218,14 +247,16 @@ export class FlowEngine {
       const { next } = await this.walk(flow, session, runtime);
       if (!next) break;
       if (next.type === 'unit-of-mine' || next.type === 'account-of-mine') {
-        const options = await this.optionsOf(next, runtime);
+        const options = (await this.optionsOf(next, runtime)).filter((o) => !o.unavailable);
         if (options.length === 0) {
           await deleteSession(turn.context.manager, session);
           const why =
             next.type === 'unit-of-mine'
-              ? '您目前不是任何单位的联络员，无法办理此事项。'
-              : '您所在单位目前没有可办理此事项的账号（已关停或注销的账号不能再办理变更或关停）。发送“我的账号”查看本单位账号。';
-          this.say(turn, `${notice ? `${notice}\n` : ''}${why}如有疑问请联系${this.options.officeContact}。`);
+              ? `您目前不是任何单位的联络员，无法办理「${flow.definition.title}」。`
+              : `您所在单位目前没有可以办理「${flow.definition.title}」的账号${accountsHint(next)}。发送“我的账号”查看本单位账号。`;
+          // a flow that ends before its first question needs no introduction
+          const lead = Object.keys(session.answers).length > 0 && notice ? `${notice}\n` : '';
+          this.say(turn, `${lead}${why}如有疑问请联系${this.options.officeContact}。`);
           return;
         }
         if (next.type === 'unit-of-mine' && options.length === 1) {
@@ -262,9 +293,11 @@ export class FlowEngine {
   }
 
   private async ask(flow: LoadedFlow, session: FlowSession, step: StepDefinition, turn: FlowTurn, notice: string): Promise<void> {
-    const question = await this.question(flow, session, step, turn);
     if (step.personal && turn.message.chatType === 'group') {
-      this.say(turn, `${notice ? `${notice}\n` : ''}下一项「${step.label}」涉及个人信息，我已通过单聊发给您，请在与我的单聊中回答。`);
+      // the question goes to the single chat, where the current value may be shown in full
+      const question = await this.question(flow, session, step, { ...turn, message: { ...turn.message, chatType: 'single' } });
+      const which = session.correcting === step.id ? '这一项' : '下一项';
+      this.say(turn, `${notice ? `${notice}\n` : ''}${which}「${step.label}」涉及个人信息，我已通过单聊发给您，请在与我的单聊中回答。`);
       turn.context.send({
         dedupeKey: `flow-personal:${session.id}:${session.rev}`,
         origin: 'flow',
@@ -272,6 +305,7 @@ export class FlowEngine {
       });
       return;
     }
+    const question = await this.question(flow, session, step, turn);
     this.say(turn, [notice, question].filter(Boolean).join('\n'));
   }
 
@@ -410,6 +444,7 @@ export class FlowEngine {
     if (result.askAgain && this.step(flow, result.askAgain)) {
       const answers = { ...session.answers };
       delete answers[result.askAgain];
+      for (const id of result.forget ?? []) delete answers[id];
       const retried = { ...session, answers, correcting: null, attempts: 0 };
       const { next } = await this.walk(flow, retried, { ...runtime, answers });
       // only when that step is on the path again; otherwise asking would loop back to the same refusal
@@ -541,6 +576,13 @@ export class FlowEngine {
         answers[stepId] = answer;
         continue;
       }
+      if (step.type === 'account-of-mine' || step.type === 'unit-of-mine' || step.type === 'choice') {
+        // re-checked by what was chosen, not by the number typed: a list may have changed meanwhile
+        const options = await this.optionsOf(step, this.runtimeContext(turn, { ...session, answers }));
+        const still = options.find((o) => o.value === String(answer.value));
+        if (still) answers[stepId] = { ...answer, display: still.label };
+        continue;
+      }
       const parsed = await this.parse(flow, { ...session, answers }, step, answer.raw, turn);
       if (parsed.ok) answers[stepId] = { value: parsed.value, display: parsed.display, raw: answer.raw };
     }
@@ -655,6 +697,13 @@ export class FlowEngine {
   private say(turn: FlowTurn, text: string): void {
     turn.context.reply(turn.message.chatType === 'group' ? `<@${turn.person.userId}> ${text}` : text);
   }
+}
+
+function accountsHint(step: StepDefinition): string {
+  const allowed = step.accountStatus ?? ['active', 'suspended', 'cancelled'];
+  if (allowed.length === 1 && allowed[0] === 'active') return '（已关停或注销的账号只能查看，正在审核中的账号需等审核结束）';
+  if (!allowed.includes('cancelled')) return '（已注销的账号无需再办理，正在审核中的账号需等审核结束）';
+  return '';
 }
 
 function triggerKey(text: string): string {

@@ -34,7 +34,7 @@ export interface ActionInput extends FlowRuntimeContext {
 export type ActionResult =
   | { ok: true; reply: string }
   /** Refused: say why; with `askAgain`, that step's answer is dropped and it is asked again instead of ending. */
-  | { ok: false; reply: string; askAgain?: string };
+  | { ok: false; reply: string; askAgain?: string; forget?: string[] };
 
 export type FlowAction = (input: ActionInput) => Promise<ActionResult>;
 

@@ -11,7 +11,7 @@ import {
   type FilingResult,
   type NewAccountFields,
 } from '../../domain/registry/filing-service';
-import { activeAccountsOfOwnerName, activeAccountsOnPlatform, findFiling, listUnitAccounts } from '../../domain/registry/registry-service';
+import { activeAccountsOfOwnerName, activeAccountsOnPlatform, findFiling, listFilings, listUnitAccounts } from '../../domain/registry/registry-service';
 import {
   BASIC_FUNCTION_OPTIONS,
   CHANGEABLE_FIELDS,
@@ -24,6 +24,7 @@ import {
   type PlatformType,
 } from '../../domain/registry/vocabulary';
 import { UnitEntity } from '../../domain/roster/roster-entities';
+import { listAdmins } from '../../domain/roster/roster-service';
 import type { Person } from '../../domain/roster/roster-service';
 import { formatInstantCn } from '../../shared/shanghai-time';
 import type { FlowOption } from '../flow/flow-definition';
@@ -106,14 +107,20 @@ export function registryFlowServices(options: RegistryFlowOptions): FlowServices
     async myAccounts(context: FlowRuntimeContext, statuses: string[] | undefined) {
       const unitIds = liaisonUnitIds(context.person);
       const accounts = await listUnitAccounts(context.manager, unitIds);
+      const underReview = new Set(
+        (await listFilings(context.manager, { unitIds, reviewStatus: 'pending' })).map((f) => f.accountId).filter((id) => id !== null),
+      );
       const several = unitIds.length > 1;
       const units = several ? await unitNames(context, unitIds) : new Map<number, string>();
       return accounts
+        // an account with a filing under review cannot take another one (one pending filing per account)
         .filter((a) => !statuses || statuses.includes(a.runStatus))
         .map((a) => ({
           value: String(a.id),
-          label: `${accountLabel(a)}${a.runStatus !== 'active' ? `【${runStatusLabel(a)}】` : ''}${several ? ` · ${units.get(a.filerUnitId) ?? ''}` : ''}`,
-          synonyms: [a.name, ...(a.platformAccountId ? [a.platformAccountId] : [])],
+          label: `${accountLabel(a)}${a.runStatus !== 'active' ? `【${runStatusLabel(a)}】` : ''}${underReview.has(a.id) ? '【审核中】' : ''}${several ? ` · ${units.get(a.filerUnitId) ?? ''}` : ''}`,
+          synonyms: [a.name, accountLabel(a), ...(a.platformAccountId ? [a.platformAccountId] : [])],
+          // one pending filing per account: say so when it is chosen, not after every question was answered
+          ...(underReview.has(a.id) ? { unavailable: '该账号已有一项备案正在等待审核，请等审核结束后再办理（发送“我的备案”查看进度），或选择其他账号' } : {}),
         }));
     },
     async myUnits(context: FlowRuntimeContext) {
@@ -213,7 +220,9 @@ async function submitChangeAction(input: ActionInput, options: RegistryFlowOptio
     now: input.now,
     deadlines: options.deadlines,
   });
-  if (!result.ok && result.code === 'no-changes') return { ok: false, reply: `${refusalText(result.code)}请重新选择变化的信息。`, askAgain: 'fields' };
+  if (!result.ok && result.code === 'no-changes') {
+    return { ok: false, reply: `${refusalText(result.code)}请重新选择变化的信息。`, askAgain: 'fields', forget: Object.values(CHANGE_STEPS) };
+  }
   return afterSubmit(input, Promise.resolve(result));
 }
 
@@ -241,7 +250,30 @@ async function rejectAction(input: ActionInput): Promise<ActionResult> {
     reason: String(input.values.reason ?? ''),
     now: input.now,
   });
-  return reviewOutcome(input, result, 'reject', filingId);
+  const outcome = await reviewOutcome(input, result, 'reject', filingId);
+  if (result.ok && input.params.responseCode) await markCards(input, filingId, String(input.params.responseCode), `已驳回（${input.person.name}）`);
+  return outcome;
+}
+
+/** Null while the filing waits for review; otherwise what to tell an admin who wants to decide it. */
+export async function reviewClosedText(manager: ActionInput['manager'], filingId: number): Promise<string | null> {
+  const filing = await findFiling(manager, filingId);
+  if (!filing) return refusalText('filing-not-found');
+  return filing.reviewStatus === 'pending' ? null : alreadyReviewedText({ manager }, filingId);
+}
+
+/**
+ * The review card's buttons become one grey label (已通过 / 已驳回) for every admin who received it, so nobody
+ * decides a filing twice. Needs the response code of a click on that card.
+ */
+export async function markCards(input: Pick<ActionInput, 'manager' | 'send'>, filingId: number, responseCode: string, label: string): Promise<void> {
+  const admins = await listAdmins(input.manager);
+  if (admins.length === 0) return;
+  input.send({
+    dedupeKey: `review-card:${filingId}`,
+    origin: 'filing',
+    message: { channel: 'card-update', toUser: admins.map((a) => a.userId), responseCode, replaceName: label },
+  });
 }
 
 /** Reject with a reason given at once (驳回 <编号> <理由>). */

@@ -810,8 +810,15 @@ class ConversationRun {
     const otherUpdates: CardUpdate[] = [];
     for (const u of cardUpdates) {
       const owner = posted.find((p) => p.clickedMsgid === u.msgid);
-      if (owner) updates.get(owner)?.push(u);
-      else otherUpdates.push(u);
+      if (owner) {
+        updates.get(owner)?.push(u);
+        // one update may cover the same card of several people: the others' part is checked by `expect`
+        const clicker = owner.step.user.toLowerCase();
+        const rest = u.recipients.filter((r) => r !== clicker);
+        if (rest.length) otherUpdates.push({ ...u, recipients: rest });
+      } else {
+        otherUpdates.push(u);
+      }
     }
 
     const failures: string[] = [];
@@ -1003,7 +1010,10 @@ class ConversationRun {
         const to = item.to.toLowerCase();
         const index = updates.findIndex((u) => u.recipients.includes(to) && textProblems(u.text, item.matcher).length === 0);
         if (index >= 0) {
-          updates.splice(index, 1);
+          // an update of the same card for several people: use up this person's part only
+          const rest = updates[index].recipients.filter((r) => r !== to);
+          if (rest.length) updates[index] = { ...updates[index], recipients: rest };
+          else updates.splice(index, 1);
           continue;
         }
         missing = true;

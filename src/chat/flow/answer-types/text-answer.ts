@@ -9,8 +9,8 @@ export const textAnswer: AnswerType = {
     const min = step.minLength ?? 1;
     const max = step.maxLength ?? 200;
     const length = [...text].length;
-    if (length < min) return fail(`「${step.label}」至少需要${min}个字`, `请填写完整的${step.label}`);
-    if (length > max) return fail(`「${step.label}」最多${max}个字，您发送了${length}个字`, `请精简到${max}字以内`);
+    if (length < min) return fail(`「${step.label}」至少需要${min}个字`, '');
+    if (length > max) return fail(`「${step.label}」最多${max}个字，您发送了${length}个字`, '');
     if (step.validator) {
       const validate = namedValidators[step.validator];
       return validate(text);
