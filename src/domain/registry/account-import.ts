@@ -3,6 +3,7 @@ import { isValidYmd, shanghaiInstant, ymd } from '../../shared/shanghai-time';
 import { AuditEntity } from '../audit/audit-entity';
 import { UnitEntity, type UnitRow } from '../roster/roster-entities';
 import type { RowError, TableRow, TableRows } from '../roster/roster-file';
+import { cleanCell as cleanText, findHeader, headerLookup, type ColumnSpec as TableColumn, type HeaderMatch as TableHeader } from '../tables/table-header';
 import { AccountEntity, type AccountRow } from './account-entity';
 import { updateAccount } from './filing-service';
 import {
@@ -130,11 +131,7 @@ type ColumnKey =
   | 'followers'
   | 'remarks';
 
-interface ColumnSpec {
-  key: ColumnKey;
-  label: string;
-  required: boolean;
-  synonyms: string[];
+interface ColumnSpec extends TableColumn<ColumnKey> {
   maxLength?: number;
 }
 
@@ -208,9 +205,7 @@ const COLUMNS: readonly ColumnSpec[] = [
   { key: 'remarks', label: '备注', required: false, synonyms: ['情况说明', '说明'], maxLength: 2000 },
 ];
 
-const HEADER_LOOKUP = new Map<string, ColumnSpec>(
-  COLUMNS.flatMap((spec) => [spec.label, ...spec.synonyms].map((h) => [normalizeHeader(h), spec] as const)),
-);
+const HEADER_LOOKUP = headerLookup<ColumnKey, ColumnSpec>(COLUMNS);
 
 /** The 新媒体类型 spellings of the provincial system, in the order the office's template lists them. */
 const PLATFORM_CHOICES = '微博、微信、APP、今日头条号、小程序、抖音、快手、企鹅号、其他';
@@ -221,20 +216,12 @@ const labelsOf = (options: readonly { label: string }[]): string => options.map(
 // parseAccounts
 // ---------------------------------------------------------------------------------------------------------------
 
-interface HeaderMatch {
-  rowNumber: number;
-  index: Map<ColumnKey, number>;
-  label: Map<ColumnKey, string>;
-  duplicates: RowError[];
-  headersFound: string[];
-}
-
 /**
  * Maps the table to account rows by header name (any column order, common synonyms, title rows above the header).
  * Every problem of every row is collected; the result is either all rows or all errors.
  */
 export function parseAccounts(table: TableRows): { rows: AccountImportRow[] } | { errors: RowError[] } {
-  const header = findHeader(table.rows);
+  const header = findHeader<ColumnKey, ColumnSpec>(table.rows, COLUMNS, HEADER_LOOKUP, '政务新媒体账号台账');
   if ('errors' in header) return header;
   if (header.duplicates.length > 0) return { errors: header.duplicates };
 
@@ -280,56 +267,9 @@ export function parseAccounts(table: TableRows): { rows: AccountImportRow[] } | 
   return errors.length > 0 ? { errors } : { rows };
 }
 
-function findHeader(rows: TableRow[]): HeaderMatch | { errors: RowError[] } {
-  if (rows.length === 0) return { errors: [{ rowNumber: null, message: '文件中没有任何数据，请使用政务新媒体账号台账模板填写' }] };
-  let best: HeaderMatch | undefined;
-  for (const row of rows) {
-    const match = matchHeader(row);
-    if (COLUMNS.every((c) => !c.required || match.index.has(c.key))) return match;
-    if (!best || match.index.size > best.index.size) best = match;
-  }
-  const candidate = best!;
-  const found = candidate.headersFound.length > 0 ? candidate.headersFound.join('、') : '（无）';
-  const where = candidate.index.size > 0 ? `第${candidate.rowNumber}行的` : '';
-  return {
-    errors: COLUMNS.filter((c) => c.required && !candidate.index.has(c.key)).map((c) => ({
-      rowNumber: null,
-      column: c.label,
-      message:
-        `缺少必填列“${c.label}”${c.synonyms.length > 0 ? `（表头也可写作 ${c.synonyms.slice(0, 2).join('、')}）` : ''}。` +
-        `${where}表头是：${found}`,
-    })),
-  };
-}
-
-function matchHeader(row: TableRow): HeaderMatch {
-  const index = new Map<ColumnKey, number>();
-  const label = new Map<ColumnKey, string>();
-  const duplicates: RowError[] = [];
-  const headersFound: string[] = [];
-  row.cells.forEach((cell, i) => {
-    const text = cleanText(cell);
-    if (text === '') return;
-    headersFound.push(text);
-    const spec = HEADER_LOOKUP.get(normalizeHeader(text));
-    if (!spec) return;
-    if (index.has(spec.key)) {
-      duplicates.push({
-        rowNumber: row.rowNumber,
-        column: text,
-        message: `第${row.rowNumber}行表头：“${label.get(spec.key)}”和“${text}”都表示“${spec.label}”，请只保留一列`,
-      });
-      return;
-    }
-    index.set(spec.key, i);
-    label.set(spec.key, text);
-  });
-  return { rowNumber: row.rowNumber, index, label, duplicates, headersFound };
-}
-
 function parseRow(
   tableRow: TableRow,
-  header: HeaderMatch,
+  header: TableHeader<ColumnKey>,
   errors: RowError[],
 ): { row: AccountImportRow; ok: boolean } | undefined {
   const has = (key: ColumnKey): boolean => header.index.has(key);
@@ -741,18 +681,3 @@ function parseCount(raw: string): number | null {
   return Number.isSafeInteger(Math.round(value)) && (m[2] || Number.isInteger(value)) ? Math.round(value) : null;
 }
 
-function cleanText(value: string): string {
-  return value
-    .replace(/[\u200B-\u200D\u2060\uFEFF]/g, '')
-    .replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
-    .replace(/[\s\u00A0\u3000]+/g, ' ')
-    .trim();
-}
-
-function normalizeHeader(header: string): string {
-  return cleanText(header)
-    .normalize('NFKC')
-    .replace(/[\s*]/g, '')
-    .replace(/\([^)]*\)$/, '')
-    .toLowerCase();
-}

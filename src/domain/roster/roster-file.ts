@@ -1,5 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { cleanCell as cleanText, findHeader, headerLookup, type ColumnSpec as TableColumn, type HeaderMatch as TableHeader } from '../tables/table-header';
 
 /**
  * Reading the unit roster (单位名册, units.csv / .xlsx) that the office keeps in Excel. Pure: bytes in, rows or
@@ -251,13 +252,7 @@ type ColumnKey =
   | 'leaderUserId'
   | 'remarks';
 
-interface ColumnSpec {
-  key: ColumnKey;
-  /** the header of the office's template (units.csv) */
-  label: string;
-  required: boolean;
-  synonyms: string[];
-}
+type ColumnSpec = TableColumn<ColumnKey>;
 
 const COLUMNS: readonly ColumnSpec[] = [
   { key: 'code', label: '单位编码', required: true, synonyms: ['单位代码', '编码'] },
@@ -330,9 +325,7 @@ const COLUMNS: readonly ColumnSpec[] = [
   { key: 'remarks', label: '备注', required: false, synonyms: ['说明'] },
 ];
 
-const HEADER_LOOKUP = new Map<string, ColumnSpec>(
-  COLUMNS.flatMap((spec) => [spec.label, ...spec.synonyms].map((h) => [normalizeHeader(h), spec] as const)),
-);
+const HEADER_LOOKUP = headerLookup<ColumnKey, ColumnSpec>(COLUMNS);
 
 const ROLE_LABELS = new Map<string, RosterSystemRole>([
   ['组织单位', 'organizer'],
@@ -369,22 +362,12 @@ const EXAMPLES: Record<ColumnKey, string> = {
   remarks: '',
 };
 
-interface HeaderMatch {
-  rowNumber: number;
-  /** column index of each recognised column */
-  index: Map<ColumnKey, number>;
-  /** the header text as written, for messages */
-  label: Map<ColumnKey, string>;
-  duplicates: RowError[];
-  headersFound: string[];
-}
-
 /**
  * Maps the table to roster rows by header name (any column order, common synonyms accepted, title rows above the
  * header allowed). Collects every problem of every row; returns either all rows or all errors.
  */
 export function parseRoster(table: TableRows): { rows: RosterRow[] } | { errors: RowError[] } {
-  const header = findHeader(table.rows);
+  const header = findHeader<ColumnKey, ColumnSpec>(table.rows, COLUMNS, HEADER_LOOKUP, '单位名册');
   if ('errors' in header) return header;
   if (header.duplicates.length > 0) return { errors: header.duplicates };
 
@@ -435,58 +418,10 @@ export function parseRoster(table: TableRows): { rows: RosterRow[] } | { errors:
   return errors.length > 0 ? { errors } : { rows };
 }
 
-function findHeader(rows: TableRow[]): HeaderMatch | { errors: RowError[] } {
-  if (rows.length === 0) return { errors: [{ rowNumber: null, message: '文件中没有任何数据，请使用单位名册模板填写' }] };
-  let best: HeaderMatch | undefined;
-  for (const row of rows) {
-    const match = matchHeader(row);
-    const complete = COLUMNS.every((c) => !c.required || match.index.has(c.key));
-    if (complete) return match;
-    if (!best || match.index.size > best.index.size) best = match;
-  }
-  const candidate = best!;
-  const found = candidate.headersFound.length > 0 ? candidate.headersFound.join('、') : '（无）';
-  const where = candidate.index.size > 0 ? `第${candidate.rowNumber}行的` : '';
-  return {
-    errors: COLUMNS.filter((c) => c.required && !candidate.index.has(c.key)).map((c) => ({
-      rowNumber: null,
-      column: c.label,
-      message:
-        `缺少必填列「${c.label}」${c.synonyms.length > 0 ? `（表头也可写作 ${c.synonyms.slice(0, 2).join('、')}）` : ''}。` +
-        `${where}表头是：${found}`,
-    })),
-  };
-}
-
-function matchHeader(row: TableRow): HeaderMatch {
-  const index = new Map<ColumnKey, number>();
-  const label = new Map<ColumnKey, string>();
-  const duplicates: RowError[] = [];
-  const headersFound: string[] = [];
-  row.cells.forEach((cell, i) => {
-    const text = cleanText(cell);
-    if (text === '') return;
-    headersFound.push(text);
-    const spec = HEADER_LOOKUP.get(normalizeHeader(text));
-    if (!spec) return;
-    if (index.has(spec.key)) {
-      duplicates.push({
-        rowNumber: row.rowNumber,
-        column: text,
-        message: `第${row.rowNumber}行表头：「${label.get(spec.key)}」和「${text}」都表示“${spec.label}”，请只保留一列`,
-      });
-      return;
-    }
-    index.set(spec.key, i);
-    label.set(spec.key, text);
-  });
-  return { rowNumber: row.rowNumber, index, label, duplicates, headersFound };
-}
-
 /** The row as far as it could be read, and whether it had no problems. Undefined for a blank row. */
 function parseRow(
   row: TableRow,
-  header: HeaderMatch,
+  header: TableHeader<ColumnKey>,
   errors: RowError[],
 ): { row: RosterRow; ok: boolean } | undefined {
   const get = (key: ColumnKey): string => {
@@ -586,7 +521,7 @@ function checkUnique(
   column: ColumnKey,
   row: RosterRow,
   seen: Map<string, number>,
-  header: HeaderMatch,
+  header: TableHeader<ColumnKey>,
   errors: RowError[],
   what: string,
 ): void {
@@ -675,15 +610,6 @@ function rowError(rowNumber: number, column: string, message: string): RowError 
   return { rowNumber, column, message: `第${rowNumber}行「${column}」：${message}` };
 }
 
-/** Trims, turns full-width digits and all kinds of spaces into plain ones, drops zero-width characters. */
-function cleanText(value: string): string {
-  return value
-    .replace(/[\u200B-\u200D\u2060\uFEFF]/g, '')
-    .replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
-    .replace(/[\s\u00A0\u3000]+/g, ' ')
-    .trim();
-}
-
 /** Full-width ASCII (ＤＬ００１, ＠, －) to half-width, for codes, userids and phone numbers. */
 function halfWidth(value: string): string {
   return value
@@ -691,10 +617,3 @@ function halfWidth(value: string): string {
     .replace(/\u3000/g, ' ');
 }
 
-function normalizeHeader(header: string): string {
-  return cleanText(header)
-    .normalize('NFKC')
-    .replace(/[\s*]/g, '')
-    .replace(/\([^)]*\)$/, '')
-    .toLowerCase();
-}

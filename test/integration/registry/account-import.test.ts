@@ -117,7 +117,7 @@ describe('parseAccounts (no database)', () => {
     const grid = GRID.map((row) => row.filter((_, i) => !['填报单位', '运行状态'].includes(HEADER[i])));
     const errors = errorsOf(await parseBuffer(toCsv(grid)));
     expect(errors.map((e) => e.column)).toEqual(['填报单位', '运行状态']);
-    expect(errors[0].message).toMatch(/^缺少必填列“填报单位”/);
+    expect(errors[0].message).toMatch(/^缺少必填列「填报单位」/);
   });
 
   it('reads an XLSX with the columns in another order, a title row, short unit names and other date spellings', async () => {
