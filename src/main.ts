@@ -34,8 +34,6 @@ export interface RuntimeOverrides {
   instanceId?: string;
   /** Directory the relative paths of the configuration (flows, holiday overrides) are resolved from; default cwd. */
   baseDir?: string;
-  /** How often idle conversations are looked for (default 60 s). */
-  sessionSweepIntervalMs?: number;
 }
 
 /** Everything one bot process runs, wired together; nothing listens or polls until start(). */
@@ -129,7 +127,6 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     idleMinutes: config.chat.sessionIdleMinutes,
     outboxMaxAttempts: config.outbox.maxAttempts,
     onOutboxWritten: () => dispatcher.wake(),
-    intervalMs: overrides.sessionSweepIntervalMs,
   });
   const app = createApp({
     logger,

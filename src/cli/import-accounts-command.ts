@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { DataSource } from 'typeorm';
 import {
@@ -7,9 +6,8 @@ import {
   parseAccounts,
   type AccountImportSummary,
 } from '../domain/registry/account-import';
-import { readTable, RosterFileError } from '../domain/roster/roster-file';
 import type { Clock } from '../shared/clock';
-import { CliError } from './cli-context';
+import { notImported, readTableFile } from './read-table-file';
 
 /**
  * import-accounts <file>: the registry of accounts (CSV or XLSX shaped like accounts.csv). All or nothing: one bad
@@ -21,34 +19,15 @@ export async function importAccountsCommand(
   file: string,
   params: { actor: string; clock: Clock },
 ): Promise<AccountImportSummary> {
-  let buffer: Buffer;
-  try {
-    buffer = await readFile(file);
-  } catch (error) {
-    throw new CliError(`无法读取文件 ${file}：${(error as NodeJS.ErrnoException).code ?? (error as Error).message}（cannot read the file）`);
-  }
-  let parsed;
-  try {
-    parsed = parseAccounts(await readTable(buffer, basename(file)));
-  } catch (error) {
-    if (error instanceof RosterFileError) throw new CliError(error.message);
-    throw error;
-  }
-  if ('errors' in parsed) throw problems(parsed.errors.map((e) => e.message));
+  const parsed = parseAccounts(await readTableFile(file));
+  if ('errors' in parsed) throw notImported('账号台账', parsed.errors.map((e) => e.message));
   const rows = parsed.rows;
   try {
     return await dataSource.transaction((manager) =>
       applyAccounts(manager, rows, { actor: params.actor, now: params.clock.now(), source: basename(file) }),
     );
   } catch (error) {
-    if (error instanceof AccountImportError) throw problems(error.errors.map((e) => e.message));
+    if (error instanceof AccountImportError) throw notImported('账号台账', error.errors.map((e) => e.message));
     throw error;
   }
-}
-
-function problems(messages: string[]): CliError {
-  return new CliError(
-    `账号台账未导入：发现 ${messages.length} 处问题，请修改后重新导入（nothing was imported）：\n` +
-      messages.map((m) => `  - ${m}`).join('\n'),
-  );
 }

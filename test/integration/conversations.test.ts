@@ -54,10 +54,6 @@ describe.each(testDatabaseKinds())('conversations on %s', (kind) => {
         return;
       }
       for (const transcript of entry.transcripts) {
-        if (transcript.skip) {
-          it.skip(`${transcript.name} (skipped: ${transcript.skip})`, () => undefined);
-          continue;
-        }
         it(transcript.name, () => runTranscript(transcript, { kind }), timeoutFor(transcript));
       }
     });

@@ -1,6 +1,6 @@
 import { findFilingByNo } from '../../domain/registry/registry-service';
 import type { FlowEngine } from '../flow/flow-engine';
-import { approveByChat, rejectByChat, reviewClosedText } from '../registry/registry-flow-services';
+import { approveByChat, rejectByChat, reviewClosedText, reviewInput } from '../registry/registry-flow-services';
 import type { Command, CommandInput } from './command';
 
 /** A filing number as typed: BA2026-000012, ba2026-12, full-width … → the stored form. */
@@ -34,7 +34,7 @@ export const approveCommand: Command = {
     const target = await filingFromArgs(input, '通过');
     if (!target) return;
     const { context } = input;
-    const result = await approveByChat({ ...runtimeOf(input), send: (item) => context.send(item) }, target.id);
+    const result = await approveByChat(reviewInput(input), target.id);
     context.reply(result.reply);
   },
 };
@@ -50,7 +50,7 @@ export function rejectCommand(engine: () => FlowEngine): Command {
       if (!target) return;
       const { context } = input;
       if (target.rest.length >= 2) {
-        const result = await rejectByChat({ ...runtimeOf(input), send: (item) => context.send(item) }, target.id, target.rest);
+        const result = await rejectByChat(reviewInput(input), target.id, target.rest);
         context.reply(result.reply);
         return;
       }
@@ -61,16 +61,5 @@ export function rejectCommand(engine: () => FlowEngine): Command {
       }
       await engine().start('reject-filing', { message: input.message, person: input.person, text: '', context }, { filingId: target.id }, undefined);
     },
-  };
-}
-
-function runtimeOf(input: CommandInput) {
-  return {
-    manager: input.context.manager,
-    person: input.person,
-    now: input.context.now,
-    today: '',
-    params: {},
-    message: input.message,
   };
 }

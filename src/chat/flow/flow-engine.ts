@@ -76,11 +76,6 @@ export class FlowEngine {
     return [...this.options.flows.values()];
   }
 
-  /** Flows this person may start by a trigger word, for 帮助. */
-  startableBy(person: Person): LoadedFlow[] {
-    return this.flows.filter((f) => f.definition.triggers.length > 0 && mayStart(f, person));
-  }
-
   /**
    * Handle the message if it belongs to a flow: the person is in one, or the text starts one. False when the
    * engine has nothing to do with it (the router then tries the commands).
@@ -386,7 +381,7 @@ export class FlowEngine {
   }
 
   private async onSummaryAnswer(flow: LoadedFlow, session: FlowSession, turn: FlowTurn, word: string): Promise<void> {
-    const items = await this.summaryItems(flow, session, turn);
+    const { items } = await this.summaryParts(flow, session, turn);
     if (SUBMIT_WORDS.has(word)) {
       await this.submit(flow, session, turn, '');
       return;
@@ -458,8 +453,7 @@ export class FlowEngine {
   }
 
   private async summary(flow: LoadedFlow, session: FlowSession, turn: FlowTurn): Promise<string> {
-    const items = await this.summaryItems(flow, session, turn);
-    const fixed = await this.autoItems(flow, session, turn);
+    const { items, fixed } = await this.summaryParts(flow, session, turn);
     const lines = [`请核对「${flow.definition.title}」的内容：`];
     for (const { step, answer } of fixed) lines.push(`· ${step.label}：${this.displayFor(step, answer, turn.message)}`);
     items.forEach(({ step, answer }, i) => lines.push(`${i + 1}. ${step.label}：${this.displayFor(step, answer, turn.message)}`));
@@ -467,16 +461,11 @@ export class FlowEngine {
     return lines.join('\n');
   }
 
-  private async summaryItems(flow: LoadedFlow, session: FlowSession, turn: FlowTurn) {
+  /** The answered steps on the path: numbered ones the person may correct, and those the bot filled in. */
+  private async summaryParts(flow: LoadedFlow, session: FlowSession, turn: FlowTurn) {
     const { path } = await this.walk(flow, session, this.runtimeContext(turn, session));
-    return path
-      .filter((step) => session.answers[step.id] && !session.answers[step.id].auto)
-      .map((step) => ({ step, answer: session.answers[step.id] }));
-  }
-
-  private async autoItems(flow: LoadedFlow, session: FlowSession, turn: FlowTurn) {
-    const { path } = await this.walk(flow, session, this.runtimeContext(turn, session));
-    return path.filter((step) => session.answers[step.id]?.auto).map((step) => ({ step, answer: session.answers[step.id] }));
+    const answered = path.filter((step) => session.answers[step.id]).map((step) => ({ step, answer: session.answers[step.id] }));
+    return { items: answered.filter((a) => !a.answer.auto), fixed: answered.filter((a) => a.answer.auto) };
   }
 
   /** How an answer is shown back: personal data is masked in a group chat. */

@@ -26,7 +26,8 @@ import {
 import { UnitEntity } from '../../domain/roster/roster-entities';
 import { listAdmins } from '../../domain/roster/roster-service';
 import type { Person } from '../../domain/roster/roster-service';
-import { formatInstantCn } from '../../shared/shanghai-time';
+import { formatInstantCn, toShanghaiDate } from '../../shared/shanghai-time';
+import type { HandlerContext } from '../message-handler';
 import type { FlowOption } from '../flow/flow-definition';
 import type { ActionInput, ActionResult, FlowRuntimeContext, FlowServices } from '../flow/flow-services';
 import { accountLabel, dueLabel, filingTypeLabel, refusalText, runStatusLabel } from './registry-wording';
@@ -274,6 +275,20 @@ export async function markCards(input: Pick<ActionInput, 'manager' | 'send'>, fi
     origin: 'filing',
     message: { channel: 'card-update', toUser: admins.map((a) => a.userId), responseCode, replaceName: label },
   });
+}
+
+/** What a review by chat or by card needs of the message being handled. */
+export function reviewInput(turn: { message: ActionInput['message']; person: Person; context: HandlerContext }): Omit<ActionInput, 'values' | 'answers'> {
+  const { context } = turn;
+  return {
+    manager: context.manager,
+    person: turn.person,
+    now: context.now,
+    today: toShanghaiDate(context.now),
+    params: {},
+    message: turn.message,
+    send: (item) => context.send(item),
+  };
 }
 
 /** Reject with a reason given at once (驳回 <编号> <理由>). */

@@ -2,8 +2,7 @@ import type { FlowEngine } from '../flow/flow-engine';
 import type { InboundMessage } from '../inbound-message';
 import type { HandlerContext } from '../message-handler';
 import type { Person } from '../../domain/roster/roster-service';
-import { toShanghaiDate } from '../../shared/shanghai-time';
-import { approveByChat, markCards, reviewClosedText } from './registry-flow-services';
+import { approveByChat, markCards, reviewClosedText, reviewInput } from './registry-flow-services';
 import { parseReviewButtonKey } from './review-notices';
 
 export interface CardEventInput {
@@ -22,13 +21,10 @@ export function reviewCardHandler(engine: () => FlowEngine) {
       return true;
     }
     const responseCode = message.event?.responseCode;
-    const send = (item: Parameters<typeof context.send>[0]) => context.send(item);
     if (decision.decision === 'approve') {
-      const result = await approveByChat(
-        { manager: context.manager, person, now: context.now, today: toShanghaiDate(context.now), params: {}, message, send },
-        decision.filingId,
-      );
-      if (result.ok && responseCode) await markCards({ manager: context.manager, send }, decision.filingId, responseCode, `已通过（${person.name}）`);
+      const input = reviewInput({ message, person, context });
+      const result = await approveByChat(input, decision.filingId);
+      if (result.ok && responseCode) await markCards(input, decision.filingId, responseCode, `已通过（${person.name}）`);
       context.reply(result.reply);
       return true;
     }

@@ -131,8 +131,6 @@ export interface Transcript extends Position {
   setup: string[];
   env: Record<string, string>;
   group: string;
-  /** Set when the transcript is skipped, with the reason. */
-  skip?: string;
   steps: Step[];
 }
 
@@ -257,7 +255,6 @@ export const transcriptSchema = {
     setup: { type: 'array', items: { type: 'string', minLength: 1 } },
     env: envMap,
     group: { type: 'string', minLength: 1 },
-    skip: { type: ['boolean', 'string'] },
     steps: {
       type: 'array',
       minItems: 1,
@@ -382,7 +379,6 @@ const TEXT_KEYS = new Set([
   'name',
   'start',
   'group',
-  'skip',
   'setup',
   'user',
   'says',
@@ -672,7 +668,6 @@ interface RawTranscript {
   setup?: string[];
   env?: Record<string, string | number | boolean>;
   group?: string;
-  skip?: boolean | string;
   steps: RawStep[];
 }
 
@@ -763,7 +758,6 @@ function normalise(
     setup: raw.setup ?? [],
     env: envOf(raw.env),
     group: raw.group ?? DEFAULT_GROUP_CHAT_ID,
-    skip: raw.skip === true ? 'skipped' : typeof raw.skip === 'string' ? raw.skip : undefined,
     steps,
   };
 }
