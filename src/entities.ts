@@ -1,6 +1,10 @@
 import { FlowSessionEntity } from './chat/flow/flow-session-entity';
 import { InboxEntity, UserLockEntity } from './chat/inbox-entity';
+import { DeadlineEntity, DeadlineTargetEntity, ReminderEntity } from './domain/deadlines/deadline-entities';
+import { FindingEntity, InspectionRoundEntity } from './domain/inspection/finding-entity';
+import { JobLockEntity } from './jobs/job-lock-entity';
 import { AuditEntity } from './domain/audit/audit-entity';
+import { BulletinEntity, BulletinRecipientEntity } from './domain/bulletins/bulletin-entities';
 import { AccountEntity } from './domain/registry/account-entity';
 import { FilingEntity } from './domain/registry/filing-entity';
 import { AdminGrantEntity, ContactEntity, ContactRoleEntity, UnitEntity } from './domain/roster/roster-entities';
@@ -19,4 +23,12 @@ export const entities = [
   AccountEntity,
   FilingEntity,
   FlowSessionEntity,
+  DeadlineEntity,
+  DeadlineTargetEntity,
+  ReminderEntity,
+  JobLockEntity,
+  InspectionRoundEntity,
+  FindingEntity,
+  BulletinEntity,
+  BulletinRecipientEntity,
 ];

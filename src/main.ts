@@ -13,6 +13,8 @@ import { readEnvironment } from './config/read-env';
 import { createDataSource, pingDatabase } from './db/data-source';
 import { entities } from './entities';
 import { createApp } from './http/create-app';
+import { JobScheduler } from './jobs/job-scheduler';
+import { reminderJobs } from './jobs/reminder-jobs';
 import { OutboxDispatcher } from './outbox/outbox-dispatcher';
 import type { Sender } from './outbox/sender';
 import { systemClock, type Clock } from './shared/clock';
@@ -45,6 +47,8 @@ export interface Runtime {
   dispatcher: OutboxDispatcher;
   /** Ends conversations nobody answered in time (and tells the person once). */
   sessionReaper: SessionReaper;
+  /** Scheduled jobs (reminders, escalation, digests); `runOnce()` runs them all now. */
+  scheduler: JobScheduler;
   app: Koa;
   /** Open the database, migrate if configured, start the dispatcher and the inbox sweep. */
   start(): Promise<void>;
@@ -128,6 +132,19 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     outboxMaxAttempts: config.outbox.maxAttempts,
     onOutboxWritten: () => dispatcher.wake(),
   });
+  const scheduler = new JobScheduler({
+    dataSource,
+    clock,
+    logger: logger.child({ component: 'jobs' }),
+    instanceId,
+    jobs: reminderJobs({
+      dataSource,
+      rules: chat.deadlineRules,
+      digestAt: config.reminders.digestAt,
+      outboxMaxAttempts: config.outbox.maxAttempts,
+      onOutboxWritten: () => dispatcher.wake(),
+    }),
+  });
   const app = createApp({
     logger,
     accept: (message) => inbox.accept(message),
@@ -145,6 +162,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     inbox,
     dispatcher,
     sessionReaper,
+    scheduler,
     app,
     async start() {
       await dataSource.initialize();
@@ -173,6 +191,9 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       dispatcher.start();
       inbox.start();
       sessionReaper.start();
+      scheduler.start();
+      // catch up at once on what fell due while the bot was down (reminders that still make sense, today's digest)
+      scheduler.runOnce().catch((error: unknown) => logger.error({ err: error }, 'start-up run of the scheduled jobs failed'));
     },
     async listen(port = config.port) {
       server = createServer(app.callback());
@@ -186,6 +207,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     async stop() {
       if (server) await new Promise<void>((r) => server?.close(() => r()));
       server = undefined;
+      await scheduler.stop();
       await sessionReaper.stop();
       await inbox.stop();
       await dispatcher.stop();

@@ -1,7 +1,14 @@
 import { resolve } from 'node:path';
 import type { AppConfig } from '../config/app-config';
-import { loadCalendarOverrides, WorkingDayCalendar } from '../domain/calendar/working-day-calendar';
+import type { WorkingDayCalendar } from '../domain/calendar/working-day-calendar';
+import type { DeadlineRules } from '../domain/deadlines/deadline-service';
+import { cancelDeadlineCommand, deliveredCommand, openDeadlinesCommand, setDeadlineCommand } from './deadlines/deadline-commands';
+import { deadlineFlowServices } from './deadlines/deadline-flow-services';
+import { loadDeadlineRules } from '../domain/deadlines/deadline-rules';
 import { workingDayDeadlines } from '../domain/registry/filing-deadlines';
+import { bulletinCardHandler } from './bulletins/bulletin-card-handler';
+import { bulletinReceiptsCommand, remindCommand } from './bulletins/bulletin-commands';
+import { bulletinFlowServices } from './bulletins/bulletin-flow-services';
 import { ChatRouter } from './chat-router';
 import type { Command } from './commands/command';
 import { myAccountsCommand } from './commands/my-accounts-command';
@@ -13,7 +20,7 @@ import type { FlowCapabilities } from './flow/flow-checks';
 import type { LoadedFlow } from './flow/flow-definition';
 import { FlowEngine } from './flow/flow-engine';
 import { loadFlows } from './flow/flow-loader';
-import type { FlowServices } from './flow/flow-services';
+import { mergeFlowServices, type FlowServices } from './flow/flow-services';
 import { registryFlowServices } from './registry/registry-flow-services';
 import { reviewCardHandler } from './registry/review-card-handler';
 
@@ -22,6 +29,8 @@ const BUILT_IN_WORDS = ['帮助', 'help', '菜单', '我是谁', '我的信息']
 
 export interface ChatComponents {
   calendar: WorkingDayCalendar;
+  /** calendar, reminder ladders and office hours: what deadlines and reminders are computed with */
+  deadlineRules: DeadlineRules;
   flows: Map<string, LoadedFlow>;
   engine: FlowEngine;
   router: ChatRouter;
@@ -32,14 +41,20 @@ export interface ChatComponents {
  * (checked: a broken flow file stops start-up with every problem listed), the engine, the commands and the router.
  */
 export function createChatComponents(config: AppConfig, baseDir = process.cwd()): ChatComponents {
-  const overrides = loadCalendarOverrides(resolve(baseDir, config.calendar.overridesFile));
-  const calendar = new WorkingDayCalendar(overrides.days, overrides.coveredYears);
-  const services = registryFlowServices({
-    deadlines: workingDayDeadlines(calendar, { open: config.registry.openingDueWorkdays, other: config.registry.otherDueWorkdays }),
-    duplicatePolicy: config.registry.duplicatePlatformPolicy,
-  });
+  const deadlineRules = loadDeadlineRules(config, baseDir);
+  const { calendar } = deadlineRules;
+  const bulletinChannels = { groupWebhook: Boolean(config.wecom.groupWebhookUrl), outboxMaxAttempts: config.outbox.maxAttempts };
+  const services = mergeFlowServices(
+    registryFlowServices({
+      deadlines: workingDayDeadlines(calendar, { open: config.registry.openingDueWorkdays, other: config.registry.otherDueWorkdays }),
+      duplicatePolicy: config.registry.duplicatePlatformPolicy,
+    }),
+    bulletinFlowServices(bulletinChannels),
+    deadlineFlowServices(deadlineRules),
+  );
   const holder: { engine?: FlowEngine } = {};
-  const commands: Command[] = [myAccountsCommand, myFilingsCommand, reviewListCommand, approveCommand, rejectCommand(() => holder.engine as FlowEngine)];
+  const commands: Command[] = [myAccountsCommand, myFilingsCommand, reviewListCommand, approveCommand, rejectCommand(() => holder.engine as FlowEngine), bulletinReceiptsCommand, remindCommand(bulletinChannels),
+    setDeadlineCommand(() => holder.engine as FlowEngine), openDeadlinesCommand(deadlineRules), deliveredCommand, cancelDeadlineCommand];
   const flows = loadFlows(resolve(baseDir, config.chat.flowsDir), flowCapabilities(services, commands));
   const engine = new FlowEngine({
     flows,
@@ -53,9 +68,9 @@ export function createChatComponents(config: AppConfig, baseDir = process.cwd())
     officeContact: config.chat.officeContact,
     engine,
     commands,
-    cardHandlers: [reviewCardHandler(() => engine)],
+    cardHandlers: [reviewCardHandler(() => engine), bulletinCardHandler()],
   });
-  return { calendar, flows, engine, router };
+  return { calendar, deadlineRules, flows, engine, router };
 }
 
 export function flowCapabilities(services: FlowServices, commands: Command[]): FlowCapabilities {

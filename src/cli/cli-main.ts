@@ -4,6 +4,10 @@ import { AuditEntity } from '../domain/audit/audit-entity';
 import { createDataSource } from '../db/data-source';
 import { entities } from '../entities';
 import { systemClock } from '../shared/clock';
+import { ConfigError } from '../shared/errors';
+import { bulletinCommand } from './bulletin-command';
+import { deadlineCommand } from './deadline-command';
+import { loadDeadlineRules } from '../domain/deadlines/deadline-rules';
 import { CliError, cliConfig, openDatabase } from './cli-context';
 import { importAccountsCommand } from './import-accounts-command';
 import { importUnitsCommand } from './import-units-command';
@@ -17,10 +21,21 @@ Commands:
   grant-admin <userid> <name>         give an office staff member the admin role
   revoke-admin <userid>               take a CLI-granted admin role back
   list-admins                         who reviews and receives the office's notices
+  bulletin publish|receipts|list …    publish a bulletin (通报) or see who has read it; npm run cli -- bulletin
+  deadline create|list|mark|cancel …  set a deadline (截止事项) for units and follow who delivered; npm run cli -- deadline
   migration:run                       apply pending database migrations
   migration:revert                    undo the last migration
 
 The database is DATABASE_URL (default sqlite:data/bot.sqlite); see .env.example.`;
+
+function deadlineRules(config: Parameters<typeof loadDeadlineRules>[0]): ReturnType<typeof loadDeadlineRules> {
+  try {
+    return loadDeadlineRules(config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
 
 function actor(): string {
   try {
@@ -53,7 +68,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  const known = ['import-units', 'import-accounts', 'grant-admin', 'revoke-admin', 'list-admins'];
+  const known = ['import-units', 'import-accounts', 'grant-admin', 'revoke-admin', 'list-admins', 'bulletin', 'deadline'];
   if (!known.includes(command)) throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
   const dataSource = await openDatabase(config);
   try {
@@ -111,6 +126,14 @@ export async function runCli(argv: string[]): Promise<number> {
         console.log(removed ? `${args[0]} is no longer a CLI-granted admin.` : `${args[0]} had no CLI grant (admins of the 组织单位 come from the roster).`);
         return 0;
       }
+      case 'bulletin':
+        return await bulletinCommand(dataSource, args, {
+          actor: actor(),
+          clock: systemClock,
+          channels: { groupWebhook: Boolean(config.wecom.groupWebhookUrl), outboxMaxAttempts: config.outbox.maxAttempts },
+        });
+      case 'deadline':
+        return await deadlineCommand(dataSource, args, { actor: actor(), clock: systemClock, rules: deadlineRules(config) });
       case 'list-admins': {
         const admins = await listAdmins(dataSource.manager);
         console.log(admins.length ? admins.map((a) => `${a.userId}\t${a.name}`).join('\n') : 'No admins yet: import the roster or grant-admin.');

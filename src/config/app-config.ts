@@ -38,6 +38,16 @@ export interface AppConfig {
     /** HOLIDAY_OVERRIDES_FILE, default config/holiday-overrides.json; a missing file means no overrides */
     overridesFile: string;
   };
+  reminders: {
+    /** REMINDER_OFFICE_START, default 09:00: reminders go out on working days from then … */
+    officeStart: string;
+    /** REMINDER_OFFICE_END, default 17:30: … until then; a deadline given as a date alone ends then */
+    officeEnd: string;
+    /** REMINDER_DIGEST_AT, default 09:30: the admins' daily digest of overdue items */
+    digestAt: string;
+    /** REMINDER_LADDERS_FILE, default config/reminder-ladders.json: when reminders go out, per deadline kind */
+    laddersFile: string;
+  };
 }
 
 export interface SqliteDatabaseConfig {

@@ -38,6 +38,7 @@ export function loadConfig(env: Record<string, string | undefined>, configDir: s
   checkCredentialGroup(APP_GROUP, given, problems);
   checkCredentialGroup(ROBOT_GROUP, given, problems);
   checkBackoff(merged, problems);
+  checkOfficeHours(merged, problems);
 
   if (problems.list.length > 0) throw new ConfigError(problems.list);
   return buildConfig(merged);
@@ -71,6 +72,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 const MAX_INT = 2_147_483_647;
 const AES_KEY_PATTERN = '^[A-Za-z0-9]{43}$';
 const NO_SPACE_PATTERN = '^\\S+$';
+const TIME_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 function int(min: number, max: number): Pick<Setting, 'kind' | 'schema' | 'expect'> {
   return {
@@ -325,6 +327,38 @@ const SETTINGS: readonly Setting[] = [
     secret: false,
     default: 'config/holiday-overrides.json',
     example: 'config/holiday-overrides.json',
+  },
+  {
+    path: 'reminders.officeStart',
+    env: 'REMINDER_OFFICE_START',
+    ...text('a time HH:mm (Beijing time) when office hours begin; reminders are sent only within office hours', { pattern: TIME_PATTERN }),
+    secret: false,
+    default: '09:00',
+    example: '09:00',
+  },
+  {
+    path: 'reminders.officeEnd',
+    env: 'REMINDER_OFFICE_END',
+    ...text('a time HH:mm (Beijing time) when office hours end; a deadline given as a date alone ends then', { pattern: TIME_PATTERN }),
+    secret: false,
+    default: '17:30',
+    example: '17:30',
+  },
+  {
+    path: 'reminders.digestAt',
+    env: 'REMINDER_DIGEST_AT',
+    ...text('a time HH:mm (Beijing time) for the admins\' daily digest of overdue items, within office hours', { pattern: TIME_PATTERN }),
+    secret: false,
+    default: '09:30',
+    example: '09:30',
+  },
+  {
+    path: 'reminders.laddersFile',
+    env: 'REMINDER_LADDERS_FILE',
+    ...text('a file path (relative to the working directory) of the reminder ladder JSON file', { maxLength: 500 }),
+    secret: false,
+    default: 'config/reminder-ladders.json',
+    example: 'config/reminder-ladders.json',
   },
 ];
 
@@ -638,6 +672,20 @@ function checkBackoff(merged: Map<string, LayerValue>, problems: ProblemList): v
   );
 }
 
+function checkOfficeHours(merged: Map<string, LayerValue>, problems: ProblemList): void {
+  const start = merged.get('reminders.officeStart');
+  const end = merged.get('reminders.officeEnd');
+  const digest = merged.get('reminders.digestAt');
+  if (!start || !end) return;
+  if ((start.value as string) >= (end.value as string)) {
+    problems.add(start.label, `must be earlier than ${end.label} (${String(start.value)} ≥ ${String(end.value)})`, 'REMINDER_OFFICE_START=09:00 with REMINDER_OFFICE_END=17:30');
+    return;
+  }
+  if (digest && ((digest.value as string) < (start.value as string) || (digest.value as string) >= (end.value as string))) {
+    problems.add(digest.label, `must lie within office hours ${String(start.value)}–${String(end.value)}, got ${String(digest.value)}`, 'REMINDER_DIGEST_AT=09:30');
+  }
+}
+
 function checkApiBase(value: string): CheckResult {
   const example = 'https://qyapi.weixin.qq.com';
   let url: URL;
@@ -814,6 +862,12 @@ function buildConfig(merged: Map<string, LayerValue>): AppConfig {
       duplicatePlatformPolicy: get('registry.duplicatePlatformPolicy'),
     },
     calendar: { overridesFile: get('calendar.overridesFile') },
+    reminders: {
+      officeStart: get('reminders.officeStart'),
+      officeEnd: get('reminders.officeEnd'),
+      digestAt: get('reminders.digestAt'),
+      laddersFile: get('reminders.laddersFile'),
+    },
   };
 
   if (APP_GROUP.paths.every(has)) {

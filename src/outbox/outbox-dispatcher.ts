@@ -97,15 +97,9 @@ export class OutboxDispatcher {
   async runOnce(): Promise<number> {
     const rows = await this.claim();
     if (rows.length === 0) return 0;
-    // Per conversation in order, conversations in parallel.
-    const groups = new Map<string, OutboxRow[]>();
-    for (const row of rows) {
-      const key = conversationKey(row);
-      const list = groups.get(key);
-      if (list) list.push(row);
-      else groups.set(key, [row]);
-    }
-    const queue = [...groups.values()];
+    // Per conversation in order, conversations in parallel. A message to several people (a review card to
+    // every admin) joins the conversations of all of them, so nobody sees two messages swap places.
+    const queue = groupByConversation(rows);
     const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 8, queue.length) }, async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
         for (const row of group) await this.deliver(row);
@@ -245,21 +239,56 @@ export class OutboxDispatcher {
   }
 }
 
-function conversationKey(row: OutboxRow): string {
+/**
+ * Rows that share a conversation, in id order. Rows are joined when they share any conversation key (union-find),
+ * so a card to three admins is ordered after the reply to one of them that was written before it.
+ */
+export function groupByConversation(rows: OutboxRow[]): OutboxRow[][] {
+  const parent = rows.map((_, index) => index);
+  const find = (index: number): number => {
+    let root = index;
+    while (parent[root] !== root) root = parent[root]!;
+    for (let at = index; parent[at] !== root; ) {
+      const next = parent[at]!;
+      parent[at] = root;
+      at = next;
+    }
+    return root;
+  };
+  const owner = new Map<string, number>();
+  rows.forEach((row, index) => {
+    for (const key of conversationKeys(row)) {
+      const seen = owner.get(key);
+      if (seen === undefined) owner.set(key, index);
+      else parent[find(index)] = find(seen);
+    }
+  });
+  const groups = new Map<number, OutboxRow[]>();
+  rows.forEach((row, index) => {
+    const root = find(index);
+    const list = groups.get(root);
+    if (list) list.push(row);
+    else groups.set(root, [row]);
+  });
+  return [...groups.values()].map((list) => list.sort((a, b) => a.id - b.id));
+}
+
+function conversationKeys(row: OutboxRow): string[] {
   try {
     const message = JSON.parse(row.payload) as OutboundMessage;
     switch (message.channel) {
       case 'app':
-        return `app:${[...message.toUser].sort().join('|')}`;
+      case 'card-update':
+        return message.toUser.length > 0 ? message.toUser.map((user) => `app:${user}`) : [`row:${row.id}`];
       case 'webhook':
-        return `webhook:${message.webhookUrl ?? ''}`;
+        return [`webhook:${message.webhookUrl ?? ''}`];
       case 'robot-response':
-        return `robot:${message.toUser}`;
+        return [`robot:${message.toUser}`];
       case 'sandbox':
-        return `sandbox:${message.conversation}`;
+        return [`sandbox:${message.conversation}`];
     }
   } catch {
     // an unparseable payload fails on its own in deliver()
   }
-  return `row:${row.id}`;
+  return [`row:${row.id}`];
 }

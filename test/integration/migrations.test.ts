@@ -14,6 +14,8 @@ const TABLES = [
   'accounts',
   'filings',
   'flow_sessions',
+  'bulletins',
+  'bulletin_recipients',
 ];
 
 describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
@@ -22,7 +24,13 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
     try {
       const runner = db.dataSource.createQueryRunner();
       const applied = await db.dataSource.runMigrations({ transaction: 'each' });
-      expect(applied.map((m) => m.name)).toEqual(['InitialSchema1763683200000', 'Registry1763769600000', 'FlowSessions1763769700000']);
+      expect(applied.map((m) => m.name)).toEqual([
+        'InitialSchema1763683200000',
+        'Registry1763769600000',
+        'FlowSessions1763769700000',
+        'Deadlines1763856000000',
+        'Bulletins1763856100000',
+      ]);
       for (const table of TABLES) expect(await runner.hasTable(table)).toBe(true);
       expect(await db.dataSource.showMigrations()).toBe(false);
 

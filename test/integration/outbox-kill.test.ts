@@ -57,10 +57,13 @@ describe.each(testDatabaseKinds())('outbox survives kill -9 on %s', (kind) => {
       const child = startWorker(env);
       let stderr = '';
       child.stderr?.on('data', (d) => (stderr += String(d)));
-      const killAfter = 900 + Math.floor(Math.random() * 900);
+      // the kill is timed from the moment the worker starts sending, not from its start-up (which varies with the
+      // machine's load): sending the whole outbox takes ≥ 600 ms, so a kill 50–450 ms in lands in the middle of it
+      const killAfter = 50 + Math.floor(Math.random() * 400);
+      const sending = new Promise<void>((r) => child.stdout?.on('data', (d) => String(d).includes('ready') && r()));
       const outcome = await Promise.race([
         exited(child).then((code) => ({ code })),
-        new Promise<'kill'>((r) => setTimeout(() => r('kill'), killAfter)),
+        sending.then(() => new Promise<'kill'>((r) => setTimeout(() => r('kill'), killAfter))),
       ]);
       if (outcome === 'kill') {
         child.kill('SIGKILL');

@@ -1,12 +1,7 @@
 /** WebhookClient (group-bot webhook) against the fake WeCom, plus the splitting and mention helpers. */
 import { ManualClock } from '../../src/shared/clock';
-import {
-  WEBHOOK_MARKDOWN_MAX_BYTES,
-  WEBHOOK_TEXT_MAX_BYTES,
-  WebhookClient,
-  mentionMarkdown,
-  splitForWebhook,
-} from '../../src/wecom/webhook-client';
+import { WebhookClient, mentionMarkdown } from '../../src/wecom/webhook-client';
+import { WEBHOOK_MARKDOWN_MAX_BYTES, WEBHOOK_TEXT_MAX_BYTES, splitForWebhook } from '../../src/outbox/webhook-text';
 import { TRANSPORT_ERRCODE } from '../../src/wecom/wecom-api-error';
 import { WeComSender } from '../../src/wecom/wecom-sender';
 import { SendError } from '../../src/outbox/sender';

@@ -118,7 +118,14 @@ export class FlowEngine {
   }
 
   /** Start a flow for the person (a trigger word, or a card button), replacing any flow they were in. */
-  async start(flowId: string, turn: FlowTurn, params: Record<string, string | number>, previous: FlowSession | null | undefined): Promise<void> {
+  async start(
+    flowId: string,
+    turn: FlowTurn,
+    params: Record<string, string | number>,
+    previous: FlowSession | null | undefined,
+    /** answers already known (a one-line command): their steps are not asked; the summary still shows them */
+    prefill: Record<string, StoredAnswer> = {},
+  ): Promise<void> {
     const flow = this.options.flows.get(flowId);
     if (!flow) throw new Error(`unknown flow ${flowId}`);
     const { context, message } = turn;
@@ -137,7 +144,7 @@ export class FlowEngine {
         flowHash: flow.hash,
         stepId: flow.definition.steps[0].id,
         stepHash: flow.stepHashes.get(flow.definition.steps[0].id) as string,
-        answers: {},
+        answers: { ...prefill },
         attempts: 0,
         history: [],
         context: sessionContext,

@@ -48,3 +48,25 @@ export interface FlowServices {
   /** Units the person files for, for unit-of-mine steps. */
   myUnits(context: FlowRuntimeContext): Promise<FlowOption[]>;
 }
+
+/** The part of FlowServices a feature adds (bulletins, deadlines …): its own facts, option sources and actions. */
+export type FlowServicesPart = Pick<FlowServices, 'facts' | 'optionSources' | 'actions'>;
+
+/** One table of names from the registry's services and the features' parts; a name defined twice is a bug. */
+export function mergeFlowServices(base: FlowServices, ...parts: FlowServicesPart[]): FlowServices {
+  const merged: FlowServices = {
+    ...base,
+    facts: { ...base.facts },
+    optionSources: { ...base.optionSources },
+    actions: { ...base.actions },
+  };
+  for (const part of parts) {
+    for (const table of ['facts', 'optionSources', 'actions'] as const) {
+      for (const [name, value] of Object.entries(part[table])) {
+        if (name in merged[table]) throw new Error(`flow ${table} name "${name}" is defined twice`);
+        (merged[table] as Record<string, unknown>)[name] = value;
+      }
+    }
+  }
+  return merged;
+}

@@ -1,5 +1,6 @@
 import { normalizeText } from '../text-normalize';
 import { fail, ok, type Parsed } from './parsed';
+import { parseTime } from './parse-time';
 
 /**
  * Validators that a flow definition names by string (e.g. `validator: url`). Each reads the raw answer and
@@ -124,6 +125,7 @@ export const namedValidators: Record<string, (text: string) => Parsed<string>> =
   'wechat-original-id': wechatOriginalId,
   'person-name': personName,
   'credit-code': creditCode,
+  'time-of-day': parseTime,
 };
 
 export function isKnownValidator(name: string): boolean {

@@ -116,6 +116,15 @@ export class WorkingDayCalendar {
    * it is a working day; counting starts with the next working day. `n` = 0 gives `from` itself.
    */
   addWorkingDays(from: string, n: number): WorkingDaysResult {
+    return this.countWorkingDaysFrom(from, n, 1);
+  }
+
+  /** The n-th working day before `from` (n ≥ 0; `from` itself is not counted), with the same provisional flag. */
+  subtractWorkingDays(from: string, n: number): WorkingDaysResult {
+    return this.countWorkingDaysFrom(from, n, -1);
+  }
+
+  private countWorkingDaysFrom(from: string, n: number, direction: 1 | -1): WorkingDaysResult {
     assertDate(from, 'from');
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a whole number ≥ 0, got ${n}`);
     let date = from;
@@ -123,13 +132,13 @@ export class WorkingDayCalendar {
     let counted = 0;
     let sinceLast = 0;
     while (counted < n) {
-      date = addCalendarDays(date, 1);
+      date = addCalendarDays(date, direction);
       if (!this.isCovered(date)) provisional = true;
       if (this.isWorkday(date)) {
         counted += 1;
         sinceLast = 0;
       } else if (++sinceLast > MAX_SEARCH_DAYS) {
-        throw new RangeError(`no working day within ${MAX_SEARCH_DAYS} days after ${from}: check the calendar overrides`);
+        throw new RangeError(`no working day within ${MAX_SEARCH_DAYS} days ${direction > 0 ? 'after' : 'before'} ${from}: check the calendar overrides`);
       }
     }
     return { date, provisional };

@@ -690,6 +690,16 @@ function clean(value: string | null | undefined): string | null {
 
 const accountPendingKey = (accountId: number): string => `account:${accountId}`;
 
+/**
+ * What a filing is about, the same for a rejected filing and its resubmission: the account and filing type, or
+ * for an opening the unit, platform and name. Deadlines use it to see that a rejected filing was filed again.
+ */
+export function filingSubject(filing: Pick<FilingRow, 'type' | 'accountId' | 'filerUnitId' | 'proposal'>): string {
+  const proposal = filingProposal(filing);
+  if (filing.type === 'open' && proposal) return openingPendingKey(filing.filerUnitId, proposal);
+  return `${filing.type}:${accountPendingKey(filing.accountId ?? 0)}`;
+}
+
 /** Openings are told apart by unit, platform and name (and, for `other`, the subtype: 视频号 ≠ 小红书). */
 function openingPendingKey(unitId: number, p: AccountProposal): string {
   const subtype = p.platformType === 'other' ? normalizeTerm(p.platformSubtype ?? '') : '';

@@ -24,6 +24,11 @@ export const STORE_TABLES = [
   'contacts',
   'contact_roles',
   'admin_grants',
+  'bulletins',
+  'bulletin_recipients',
+  'deadlines',
+  'deadline_targets',
+  'reminders',
 ] as const;
 
 export type StoreTable = (typeof STORE_TABLES)[number];

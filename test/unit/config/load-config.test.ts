@@ -62,6 +62,7 @@ describe('loadConfig', () => {
       chat: { officeContact: '区政府办公室政务公开办', flowsDir: 'bot-flows', sessionIdleMinutes: 30 },
       registry: { openingDueWorkdays: 3, otherDueWorkdays: 5, duplicatePlatformPolicy: 'warn' },
       calendar: { overridesFile: 'config/holiday-overrides.json' },
+      reminders: { officeStart: '09:00', officeEnd: '17:30', digestAt: '09:30', laddersFile: 'config/reminder-ladders.json' },
     });
     expect(config.wecom).not.toHaveProperty('app');
     expect(config.wecom).not.toHaveProperty('robot');
@@ -123,6 +124,10 @@ describe('loadConfig', () => {
         FILING_DUE_WORKDAYS_OTHER: '4',
         DUPLICATE_PLATFORM_POLICY: 'block',
         HOLIDAY_OVERRIDES_FILE: '/etc/bot/holidays.json',
+        REMINDER_OFFICE_START: '08:30',
+        REMINDER_OFFICE_END: '17:00',
+        REMINDER_DIGEST_AT: '10:00',
+        REMINDER_LADDERS_FILE: '/etc/bot/ladders.json',
       },
       dir,
     );
@@ -163,6 +168,7 @@ describe('loadConfig', () => {
       chat: { officeContact: '政务公开办 宋知微', flowsDir: 'test/fixtures/flows', sessionIdleMinutes: 45 },
       registry: { openingDueWorkdays: 7, otherDueWorkdays: 4, duplicatePlatformPolicy: 'block' },
       calendar: { overridesFile: '/etc/bot/holidays.json' },
+      reminders: { officeStart: '08:30', officeEnd: '17:00', digestAt: '10:00', laddersFile: '/etc/bot/ladders.json' },
     });
   });
 
@@ -351,6 +357,18 @@ describe('loadConfig', () => {
   it('refuses a backoff base larger than the backoff maximum', () => {
     const problems = problemsOf({ OUTBOX_BACKOFF_BASE_MS: '5000', OUTBOX_BACKOFF_MAX_MS: '1000' });
     expect(problems).toEqual([expect.objectContaining({ variable: 'OUTBOX_BACKOFF_BASE_MS' })]);
+  });
+
+  it('refuses office hours that are not HH:mm, end before they start, or a digest outside them', () => {
+    expect(problemsOf({ REMINDER_OFFICE_START: '9点' })).toEqual([
+      expect.objectContaining({ variable: 'REMINDER_OFFICE_START', example: '09:00' }),
+    ]);
+    expect(problemsOf({ REMINDER_OFFICE_START: '18:00', REMINDER_OFFICE_END: '17:30' })).toEqual([
+      expect.objectContaining({ variable: 'REMINDER_OFFICE_START', problem: 'must be earlier than REMINDER_OFFICE_END (18:00 ≥ 17:30)' }),
+    ]);
+    expect(problemsOf({ REMINDER_DIGEST_AT: '08:00' })).toEqual([
+      expect.objectContaining({ variable: 'REMINDER_DIGEST_AT', problem: 'must lie within office hours 09:00–17:30, got 08:00' }),
+    ]);
   });
 
   describe('config files', () => {
