@@ -1,7 +1,13 @@
 import { FlowSessionEntity } from './chat/flow/flow-session-entity';
 import { InboxEntity, UserLockEntity } from './chat/inbox-entity';
 import { DeadlineEntity, DeadlineTargetEntity, ReminderEntity } from './domain/deadlines/deadline-entities';
-import { FindingEntity, InspectionRoundEntity } from './domain/inspection/finding-entity';
+import {
+  FindingEntity,
+  InspectionImportEntity,
+  InspectionQueueEntity,
+  InspectionRoundEntity,
+  RectificationEntity,
+} from './domain/inspection/finding-entity';
 import { JobLockEntity } from './jobs/job-lock-entity';
 import { AuditEntity } from './domain/audit/audit-entity';
 import { BulletinEntity, BulletinRecipientEntity } from './domain/bulletins/bulletin-entities';
@@ -29,6 +35,9 @@ export const entities = [
   JobLockEntity,
   InspectionRoundEntity,
   FindingEntity,
+  InspectionQueueEntity,
+  InspectionImportEntity,
+  RectificationEntity,
   BulletinEntity,
   BulletinRecipientEntity,
 ];

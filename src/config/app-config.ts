@@ -48,6 +48,10 @@ export interface AppConfig {
     /** REMINDER_LADDERS_FILE, default config/reminder-ladders.json: when reminders go out, per deadline kind */
     laddersFile: string;
   };
+  inspection: {
+    /** PROBLEM_CODES_FILE, default config/problem-codes.json: the problem vocabulary of DOMAIN §4 */
+    problemCodesFile: string;
+  };
 }
 
 export interface SqliteDatabaseConfig {

@@ -360,6 +360,14 @@ const SETTINGS: readonly Setting[] = [
     default: 'config/reminder-ladders.json',
     example: 'config/reminder-ladders.json',
   },
+  {
+    path: 'inspection.problemCodesFile',
+    env: 'PROBLEM_CODES_FILE',
+    ...text('a file path (relative to the working directory) of the problem vocabulary JSON file', { maxLength: 500 }),
+    secret: false,
+    default: 'config/problem-codes.json',
+    example: 'config/problem-codes.json',
+  },
 ];
 
 const SETTING_BY_PATH = new Map(SETTINGS.map((s) => [s.path, s]));
@@ -868,6 +876,7 @@ function buildConfig(merged: Map<string, LayerValue>): AppConfig {
       digestAt: get('reminders.digestAt'),
       laddersFile: get('reminders.laddersFile'),
     },
+    inspection: { problemCodesFile: get('inspection.problemCodesFile') },
   };
 
   if (APP_GROUP.paths.every(has)) {

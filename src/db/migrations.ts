@@ -3,9 +3,10 @@ import { Registry1763769600000 } from '../../migrations/1763769600000-registry';
 import { FlowSessions1763769700000 } from '../../migrations/1763769700000-flow-sessions';
 import { Deadlines1763856000000 } from '../../migrations/1763856000000-deadlines';
 import { Bulletins1763856100000 } from '../../migrations/1763856100000-bulletins';
+import { Inspection1763942400000 } from '../../migrations/1763942400000-inspection';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from TypeScript sources,
  * from the compiled dist/ and in the tests.
  */
-export const migrations = [InitialSchema1763683200000, Registry1763769600000, FlowSessions1763769700000, Deadlines1763856000000, Bulletins1763856100000];
+export const migrations = [InitialSchema1763683200000, Registry1763769600000, FlowSessions1763769700000, Deadlines1763856000000, Bulletins1763856100000, Inspection1763942400000];

@@ -16,6 +16,15 @@ const TABLES = [
   'flow_sessions',
   'bulletins',
   'bulletin_recipients',
+  'deadlines',
+  'deadline_targets',
+  'reminders',
+  'job_locks',
+  'inspection_rounds',
+  'findings',
+  'inspection_queue',
+  'inspection_imports',
+  'rectifications',
 ];
 
 describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
@@ -30,6 +39,7 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
         'FlowSessions1763769700000',
         'Deadlines1763856000000',
         'Bulletins1763856100000',
+        'Inspection1763942400000',
       ]);
       for (const table of TABLES) expect(await runner.hasTable(table)).toBe(true);
       expect(await db.dataSource.showMigrations()).toBe(false);

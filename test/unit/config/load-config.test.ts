@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       registry: { openingDueWorkdays: 3, otherDueWorkdays: 5, duplicatePlatformPolicy: 'warn' },
       calendar: { overridesFile: 'config/holiday-overrides.json' },
       reminders: { officeStart: '09:00', officeEnd: '17:30', digestAt: '09:30', laddersFile: 'config/reminder-ladders.json' },
+      inspection: { problemCodesFile: 'config/problem-codes.json' },
     });
     expect(config.wecom).not.toHaveProperty('app');
     expect(config.wecom).not.toHaveProperty('robot');
@@ -169,6 +170,7 @@ describe('loadConfig', () => {
       registry: { openingDueWorkdays: 7, otherDueWorkdays: 4, duplicatePlatformPolicy: 'block' },
       calendar: { overridesFile: '/etc/bot/holidays.json' },
       reminders: { officeStart: '08:30', officeEnd: '17:00', digestAt: '10:00', laddersFile: '/etc/bot/ladders.json' },
+      inspection: { problemCodesFile: 'config/problem-codes.json' },
     });
   });
 
