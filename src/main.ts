@@ -24,9 +24,12 @@ import { FlowLoadError } from './chat/flow/flow-loader';
 import { createLogger, type Logger } from './shared/logger';
 import { AppCallbackAdapter } from './wecom/app-callback-adapter';
 import { RobotCallbackAdapter } from './wecom/robot-callback-adapter';
+import { RobotMediaClient } from './wecom/robot-media-client';
 import { WebhookClient } from './wecom/webhook-client';
 import { WeComApiClient } from './wecom/wecom-api-client';
 import { WeComSender } from './wecom/wecom-sender';
+import { Sandbox, sandboxClockFor } from './sandbox/sandbox';
+import { OutboundFileStore } from './outbox/outbound-files';
 
 export interface RuntimeOverrides {
   clock?: Clock;
@@ -50,6 +53,8 @@ export interface Runtime {
   /** Scheduled jobs (reminders, escalation, digests); `runOnce()` runs them all now. */
   scheduler: JobScheduler;
   app: Koa;
+  /** The browser sandbox (src/sandbox) when it is on: SANDBOX_ENABLED, or no WeCom channel configured. */
+  sandbox?: Sandbox;
   /** Open the database, migrate if configured, start the dispatcher and the inbox sweep. */
   start(): Promise<void>;
   /** Listen on config.port (or the given port; 0 = any). */
@@ -58,10 +63,13 @@ export interface Runtime {
 }
 
 export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {}): Runtime {
-  const clock = overrides.clock ?? systemClock;
+  const clock = overrides.clock ?? sandboxClockFor(config) ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const instanceId = overrides.instanceId ?? `bot-${randomUUID().slice(0, 8)}`;
   const dataSource = createDataSource({ database: config.database, entities });
+  const sandbox = config.sandbox.enabled
+    ? new Sandbox({ config, dataSource, clock, logger: logger.child({ component: 'sandbox' }), baseDir: overrides.baseDir })
+    : undefined;
   const { wecom } = config;
 
   const appCallback = wecom.app
@@ -102,18 +110,23 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       defaultWebhookUrl: wecom.groupWebhookUrl,
       timeoutMs: wecom.requestTimeoutMs,
       logger,
+      files: new OutboundFileStore(dataSource),
+      clock,
     });
 
   const dispatcher = new OutboxDispatcher({
     dataSource,
-    sender,
+    sender: sandbox ? sandbox.sender(sender) : sender,
     clock,
     logger: logger.child({ component: 'outbox' }),
     config: config.outbox,
     instanceId,
     deadLetterNotices,
   });
-  const chat = createChatComponents(config, overrides.baseDir);
+  const fileFetcher = wecom.robot
+    ? new RobotMediaClient({ encodingAesKey: wecom.robot.encodingAesKey, timeoutMs: wecom.requestTimeoutMs })
+    : undefined;
+  const chat = createChatComponents(sandbox ? sandbox.chatConfig(config) : config, overrides.baseDir, { fileFetcher });
   const inbox = new Inbox({
     dataSource,
     clock,
@@ -145,6 +158,13 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       onOutboxWritten: () => dispatcher.wake(),
     }),
   });
+  sandbox?.connect({
+    accept: (message) => inbox.accept(message),
+    inboxIdle: () => inbox.idle(),
+    runTimeDriven: async () => ({ sessions: await sessionReaper.runOnce(), jobs: await scheduler.runOnce() }),
+    wakeDispatcher: () => dispatcher.wake(),
+    rules: chat.deadlineRules,
+  });
   const app = createApp({
     logger,
     accept: (message) => inbox.accept(message),
@@ -152,6 +172,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     appCallback,
     robotCallback,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    extraRoutes: sandbox ? (router) => sandbox.mountRoutes(router) : undefined,
   });
 
   let server: Server | undefined;
@@ -164,7 +185,9 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     sessionReaper,
     scheduler,
     app,
+    sandbox,
     async start() {
+      sandbox?.logMode();
       await dataSource.initialize();
       if (config.migrationsRun) {
         const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -172,12 +195,13 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       } else if (await dataSource.showMigrations()) {
         throw new Error('the database schema is behind this version: run `npm run migration:run` (or set DB_MIGRATIONS_RUN=true)');
       }
+      await sandbox?.start();
       const channels = [appCallback && 'app', robotCallback && 'robot', wecom.groupWebhookUrl && 'group-webhook'].filter(Boolean);
-      if (channels.length === 0) {
+      if (channels.length === 0 && !sandbox) {
         logger.warn(
           'no WeCom channel is configured: callbacks answer 404 and nothing can be sent. Set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY (see .env.example)',
         );
-      } else {
+      } else if (channels.length > 0) {
         logger.info({ channels, apiBase: wecom.apiBase }, 'WeCom channels enabled');
       }
       const uncovered = chat.calendar.uncoveredDates(toShanghaiDate(clock.now()), 60);
@@ -205,7 +229,14 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       return server;
     },
     async stop() {
-      if (server) await new Promise<void>((r) => server?.close(() => r()));
+      await sandbox?.stop();
+      if (server) {
+        const closing = server;
+        // a connection that never sent a request (a browser's spare socket) would hold close() until its timeout
+        const force = setTimeout(() => closing.closeAllConnections(), 2000);
+        await new Promise<void>((r) => closing.close(() => r()));
+        clearTimeout(force);
+      }
       server = undefined;
       await scheduler.stop();
       await sessionReaper.stop();
@@ -244,6 +275,7 @@ export async function runMain(): Promise<void> {
       { port: typeof address === 'object' && address ? address.port : config.port, database: config.database.type },
       'bot listening',
     );
+    runtime.sandbox?.logAddress(typeof address === 'object' && address ? address.port : config.port);
   } catch (error) {
     logger.fatal({ err: error }, 'bot failed to start');
     await runtime.stop().catch(() => undefined);

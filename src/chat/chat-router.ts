@@ -20,6 +20,8 @@ export interface ChatRouterOptions {
   engine?: FlowEngine;
   /** Template card button clicks, tried in order until one handles the event. */
   cardHandlers?: Array<(input: CardEventInput) => Promise<boolean>>;
+  /** A file the person sent (msgtype file): true when handled. */
+  fileHandler?: (input: { message: InboundMessage; person: Person; context: HandlerContext }) => Promise<boolean>;
 }
 
 /** Events that need no answer from the bot (yet). */
@@ -56,6 +58,7 @@ export class ChatRouter implements MessageHandler {
       }
       return;
     }
+    if (message.msgType === 'file' && this.options.fileHandler && (await this.options.fileHandler({ message, person, context }))) return;
     const text = message.text ? normalizeText(message.text) : '';
     if (!text) {
       context.reply('目前我只能处理文字消息。发送“帮助”查看可以办理的事项。');

@@ -23,6 +23,20 @@ import { loadFlows } from './flow/flow-loader';
 import { mergeFlowServices, type FlowServices } from './flow/flow-services';
 import { registryFlowServices } from './registry/registry-flow-services';
 import { reviewCardHandler } from './registry/review-card-handler';
+import { exportChatCommand } from './exports/export-chat-command';
+import { loadProblemVocabulary } from '../domain/inspection/problem-vocabulary';
+import { acceptCommand, dispatchCommand, progressCommand, rectifyCommand, returnCommand } from './inspection/rectification-commands';
+import { rectificationCardHandler } from './inspection/rectification-card-handler';
+import { linkFilingsToRectifications, rectificationFlowServices } from './inspection/rectification-flow-services';
+import type { FileFetcher } from './inspection/file-fetcher';
+import { inspectionFileHandler } from './inspection/inspection-file-handler';
+import { inspectionImportFlowServices } from './inspection/inspection-import-flow-services';
+import { inspectionQueueCommand } from './inspection/inspection-queue-command';
+/** Ports the composition root hands to the chat layer (implemented in wecom/). */
+export interface ChatPorts {
+  /** downloads (and decrypts) a file a person sent; without it files are answered with what to do instead */
+  fileFetcher?: FileFetcher;
+}
 
 /** Built-in command words, which no flow trigger may take. */
 const BUILT_IN_WORDS = ['帮助', 'help', '菜单', '我是谁', '我的信息'];
@@ -40,10 +54,16 @@ export interface ChatComponents {
  * The conversation side of the bot, built from the configuration: holiday calendar, filing deadlines, the flows
  * (checked: a broken flow file stops start-up with every problem listed), the engine, the commands and the router.
  */
-export function createChatComponents(config: AppConfig, baseDir = process.cwd()): ChatComponents {
+export function createChatComponents(config: AppConfig, baseDir = process.cwd(), ports: ChatPorts = {}): ChatComponents {
+  const inspectionVocabulary = loadProblemVocabulary(resolve(baseDir, config.inspection.problemCodesFile));
   const deadlineRules = loadDeadlineRules(config, baseDir);
   const { calendar } = deadlineRules;
   const bulletinChannels = { groupWebhook: Boolean(config.wecom.groupWebhookUrl), outboxMaxAttempts: config.outbox.maxAttempts };
+  const rectification = {
+    rules: deadlineRules,
+    vocabulary: inspectionVocabulary,
+    outboxMaxAttempts: config.outbox.maxAttempts,
+  };
   const services = mergeFlowServices(
     registryFlowServices({
       deadlines: workingDayDeadlines(calendar, { open: config.registry.openingDueWorkdays, other: config.registry.otherDueWorkdays }),
@@ -51,10 +71,15 @@ export function createChatComponents(config: AppConfig, baseDir = process.cwd())
     }),
     bulletinFlowServices(bulletinChannels),
     deadlineFlowServices(deadlineRules),
+    inspectionImportFlowServices(inspectionVocabulary),
+    rectificationFlowServices(rectification),
   );
+  linkFilingsToRectifications(services);
   const holder: { engine?: FlowEngine } = {};
   const commands: Command[] = [myAccountsCommand, myFilingsCommand, reviewListCommand, approveCommand, rejectCommand(() => holder.engine as FlowEngine), bulletinReceiptsCommand, remindCommand(bulletinChannels),
-    setDeadlineCommand(() => holder.engine as FlowEngine), openDeadlinesCommand(deadlineRules), deliveredCommand, cancelDeadlineCommand];
+    setDeadlineCommand(() => holder.engine as FlowEngine), openDeadlinesCommand(deadlineRules), deliveredCommand, cancelDeadlineCommand, exportChatCommand,
+    dispatchCommand(() => holder.engine as FlowEngine), rectifyCommand(() => holder.engine as FlowEngine, rectification), acceptCommand(rectification),
+    returnCommand(() => holder.engine as FlowEngine, rectification), progressCommand(deadlineRules, rectification), inspectionQueueCommand(inspectionVocabulary)];
   const flows = loadFlows(resolve(baseDir, config.chat.flowsDir), flowCapabilities(services, commands));
   const engine = new FlowEngine({
     flows,
@@ -68,7 +93,8 @@ export function createChatComponents(config: AppConfig, baseDir = process.cwd())
     officeContact: config.chat.officeContact,
     engine,
     commands,
-    cardHandlers: [reviewCardHandler(() => engine), bulletinCardHandler()],
+    cardHandlers: [reviewCardHandler(() => engine), bulletinCardHandler(), rectificationCardHandler(() => engine, rectification)],
+    fileHandler: inspectionFileHandler({ fetcher: ports.fileFetcher, engine: () => engine }),
   });
   return { calendar, deadlineRules, flows, engine, router };
 }

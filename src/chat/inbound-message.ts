@@ -18,6 +18,14 @@ export interface InboundEvent {
   selected?: Record<string, string[]>;
 }
 
+/** A file attached to a message. The content is not in the message: it is downloaded (and decrypted) on demand. */
+export interface InboundFile {
+  /** download URL as received (robot: valid 5 minutes, body AES-encrypted with the callback key) */
+  url: string;
+  /** the file name, when the channel gives one */
+  fileName?: string;
+}
+
 export interface InboundMessage {
   channel: InboundChannel;
   /**
@@ -35,6 +43,8 @@ export interface InboundMessage {
   /** Text content; in a group the leading @<robot name> is already stripped. Also the text parts of a mixed message. */
   text?: string;
   event?: InboundEvent;
+  /** A file the person sent (robot single chat, msgtype `file`): where to download it, for 5 minutes. */
+  file?: InboundFile;
   /** Robot only: the single-use reply URL (valid 1 h). Used verbatim, never rebuilt. */
   responseUrl?: string;
   /** Robot id (aibotid) or app AgentID, as received. */

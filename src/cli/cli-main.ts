@@ -11,6 +11,11 @@ import { loadDeadlineRules } from '../domain/deadlines/deadline-rules';
 import { CliError, cliConfig, openDatabase } from './cli-context';
 import { importAccountsCommand } from './import-accounts-command';
 import { importUnitsCommand } from './import-units-command';
+import { inspectionCommand } from './rectification-command';
+import { exportCommand } from './export-command';
+import { importInspectionCommand } from './import-inspection-command';
+import { INSPECTION_QUEUE_USAGE, inspectionQueueCommand } from './inspection-queue-command';
+import { loadProblemVocabulary } from '../domain/inspection/problem-vocabulary';
 
 const USAGE = `Usage: npm run cli -- <command> [arguments]
 
@@ -23,6 +28,16 @@ Commands:
   list-admins                         who reviews and receives the office's notices
   bulletin publish|receipts|list …    publish a bulletin (通报) or see who has read it; npm run cli -- bulletin
   deadline create|list|mark|cancel …  set a deadline (截止事项) for units and follow who delivered; npm run cli -- deadline
+  import-inspection <file> --round <轮次> [--period 2026Q3] [--monitoring-point 2026-09-15] [--dry-run]
+                                      import an inspection result table (检查结果); unsure rows go to the queue
+  inspection-queue [list|resolve|unregistered|dismiss] …
+                                      the 待确认 queue of inspection rows; npm run cli -- inspection-queue --help
+  inspection dispatch|progress …      send a round's failures to the units (下发整改) and follow rectification (整改进度);
+                                      npm run cli -- inspection
+  export <table> [--round|--unit|--status|--account …] [--out <file.xlsx>]
+                                      the office tables as XLSX: registry (台账), results (检查结果信息表),
+                                      failures (检查情况信息表), cleanup (排查表), filing-form (备案表);
+                                      npm run cli -- export
   migration:run                       apply pending database migrations
   migration:revert                    undo the last migration
 
@@ -31,6 +46,15 @@ The database is DATABASE_URL (default sqlite:data/bot.sqlite); see .env.example.
 function deadlineRules(config: Parameters<typeof loadDeadlineRules>[0]): ReturnType<typeof loadDeadlineRules> {
   try {
     return loadDeadlineRules(config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function problemVocabulary(path: string): ReturnType<typeof loadProblemVocabulary> {
+  try {
+    return loadProblemVocabulary(path);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;
@@ -68,7 +92,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  const known = ['import-units', 'import-accounts', 'grant-admin', 'revoke-admin', 'list-admins', 'bulletin', 'deadline'];
+  const known = ['import-units', 'import-accounts', 'grant-admin', 'revoke-admin', 'list-admins', 'bulletin', 'deadline', 'export', 'import-inspection', 'inspection-queue', 'inspection'];
   if (!known.includes(command)) throw new CliError(`Unknown command "${command}".\n\n${USAGE}`, 2);
   const dataSource = await openDatabase(config);
   try {
@@ -132,8 +156,27 @@ export async function runCli(argv: string[]): Promise<number> {
           clock: systemClock,
           channels: { groupWebhook: Boolean(config.wecom.groupWebhookUrl), outboxMaxAttempts: config.outbox.maxAttempts },
         });
+      case 'export':
+        return await exportCommand(dataSource, args, { actor: actor(), clock: systemClock });
       case 'deadline':
         return await deadlineCommand(dataSource, args, { actor: actor(), clock: systemClock, rules: deadlineRules(config) });
+      case 'import-inspection':
+        await importInspectionCommand(dataSource, args, { actor: actor(), clock: systemClock, vocabulary: problemVocabulary(config.inspection.problemCodesFile) });
+        return 0;
+      case 'inspection':
+        return await inspectionCommand(dataSource, args, {
+          actor: actor(),
+          clock: systemClock,
+          rules: deadlineRules(config),
+          vocabulary: () => problemVocabulary(config.inspection.problemCodesFile),
+          outboxMaxAttempts: config.outbox.maxAttempts,
+        });
+      case 'inspection-queue':
+        if (args[0] === '--help' || args[0] === 'help') {
+          console.log(INSPECTION_QUEUE_USAGE);
+          return 0;
+        }
+        return await inspectionQueueCommand(dataSource, args, { actor: actor(), clock: systemClock, vocabulary: problemVocabulary(config.inspection.problemCodesFile) });
       case 'list-admins': {
         const admins = await listAdmins(dataSource.manager);
         console.log(admins.length ? admins.map((a) => `${a.userId}\t${a.name}`).join('\n') : 'No admins yet: import the roster or grant-admin.');

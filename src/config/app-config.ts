@@ -52,6 +52,17 @@ export interface AppConfig {
     /** PROBLEM_CODES_FILE, default config/problem-codes.json: the problem vocabulary of DOMAIN §4 */
     problemCodesFile: string;
   };
+  sandbox: SandboxConfig;
+}
+
+/** The browser sandbox (src/sandbox): the bot without WeCom, in a chat page under /sandbox/. */
+export interface SandboxConfig {
+  /** SANDBOX_ENABLED; unset: on exactly when no WeCom channel (app, robot, group webhook) is configured */
+  enabled: boolean;
+  /** SANDBOX_ADMIN_TOKEN (secret): when set, every /sandbox request must carry it; required with SANDBOX_ENABLED=true */
+  adminToken?: string;
+  /** SANDBOX_DEMO_DATA; unset: like `enabled` without it. Load the demo district into an empty database at start-up */
+  demoData: boolean;
 }
 
 export interface SqliteDatabaseConfig {

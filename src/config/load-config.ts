@@ -39,6 +39,7 @@ export function loadConfig(env: Record<string, string | undefined>, configDir: s
   checkCredentialGroup(ROBOT_GROUP, given, problems);
   checkBackoff(merged, problems);
   checkOfficeHours(merged, problems);
+  checkSandbox(merged, given, problems);
 
   if (problems.list.length > 0) throw new ConfigError(problems.list);
   return buildConfig(merged);
@@ -73,6 +74,7 @@ const MAX_INT = 2_147_483_647;
 const AES_KEY_PATTERN = '^[A-Za-z0-9]{43}$';
 const NO_SPACE_PATTERN = '^\\S+$';
 const TIME_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+const SANDBOX_TOKEN_EXAMPLE = 'SANDBOX_ADMIN_TOKEN=<a random string, e.g. the output of `openssl rand -hex 24`>';
 
 function int(min: number, max: number): Pick<Setting, 'kind' | 'schema' | 'expect'> {
   return {
@@ -367,6 +369,31 @@ const SETTINGS: readonly Setting[] = [
     secret: false,
     default: 'config/problem-codes.json',
     example: 'config/problem-codes.json',
+  },
+  {
+    path: 'sandbox.enabled',
+    env: 'SANDBOX_ENABLED',
+    kind: 'boolean',
+    schema: { type: 'boolean' },
+    expect: 'true or false (1 or 0); unset: the sandbox is on exactly when no WeCom channel is configured',
+    secret: false,
+    example: 'true',
+  },
+  {
+    path: 'sandbox.adminToken',
+    env: 'SANDBOX_ADMIN_TOKEN',
+    ...text('a random string of 16 to 256 characters without spaces', { pattern: NO_SPACE_PATTERN, minLength: 16, maxLength: 256 }),
+    secret: true,
+    example: SANDBOX_TOKEN_EXAMPLE,
+  },
+  {
+    path: 'sandbox.demoData',
+    env: 'SANDBOX_DEMO_DATA',
+    kind: 'boolean',
+    schema: { type: 'boolean' },
+    expect: 'true or false (1 or 0); unset: true exactly when no WeCom channel is configured',
+    secret: false,
+    example: 'true',
   },
 ];
 
@@ -694,6 +721,18 @@ function checkOfficeHours(merged: Map<string, LayerValue>, problems: ProblemList
   }
 }
 
+/** An explicitly enabled sandbox (typically beside the WeCom channels) lets whoever reaches it act as anyone: a token is required. */
+function checkSandbox(merged: Map<string, LayerValue>, given: Map<string, string>, problems: ProblemList): void {
+  const enabled = merged.get('sandbox.enabled');
+  if (enabled?.value !== true || given.has('sandbox.adminToken')) return; // a token given but invalid is reported as such
+  problems.add(
+    'SANDBOX_ADMIN_TOKEN',
+    `must be set when the sandbox is enabled explicitly (${enabled.label}=true): every request to /sandbox must then carry ` +
+      'this token, because the sandbox lets whoever reaches it act as any person of the roster; or leave SANDBOX_ENABLED unset',
+    SANDBOX_TOKEN_EXAMPLE,
+  );
+}
+
 function checkApiBase(value: string): CheckResult {
   const example = 'https://qyapi.weixin.qq.com';
   let url: URL;
@@ -839,6 +878,7 @@ function buildConfig(merged: Map<string, LayerValue>): AppConfig {
     throw new ConfigError([{ variable: merged.get('databaseUrl')!.label, problem: database.problem }]);
   }
 
+  const wecomChannelConfigured = APP_GROUP.paths.every(has) || ROBOT_GROUP.paths.every(has) || has('wecom.groupWebhookUrl');
   const config: AppConfig = {
     port: get('port'),
     databaseUrl,
@@ -877,7 +917,12 @@ function buildConfig(merged: Map<string, LayerValue>): AppConfig {
       laddersFile: get('reminders.laddersFile'),
     },
     inspection: { problemCodesFile: get('inspection.problemCodesFile') },
+    sandbox: {
+      enabled: has('sandbox.enabled') ? get<boolean>('sandbox.enabled') : !wecomChannelConfigured,
+      demoData: has('sandbox.demoData') ? get<boolean>('sandbox.demoData') : !wecomChannelConfigured,
+    },
   };
+  if (has('sandbox.adminToken')) config.sandbox.adminToken = get('sandbox.adminToken');
 
   if (APP_GROUP.paths.every(has)) {
     config.wecom.app = {

@@ -26,6 +26,7 @@ export function isFilingKind(kind: string): boolean {
 /** How the deliverable is handed in: 已报送 for office tasks, a new filing for a rejected one. */
 export function howToFinish(deadline: Pick<DeadlineRow, 'id' | 'kind'>): string {
   if (isFilingKind(deadline.kind)) return '请修改后重新提交备案';
+  if (deadline.kind === 'rectification') return '请回复“整改”逐项报送整改情况';
   return `完成后回复“已报送 ${deadline.id}”`;
 }
 

@@ -6,10 +6,21 @@
 /** A template card as WeCom's message/send accepts it (card_type, main_title, button_list, task_id …). */
 export type TemplateCard = Record<string, unknown> & { card_type: string; task_id?: string };
 
+/**
+ * A file the bot generated (an export), stored in outbound_files; the row carries only its id and name. The WeCom
+ * sender uploads the bytes (media/upload) and sends msgtype file with the media_id; the sandbox offers a download.
+ */
+export interface OutboundFileRef {
+  fileId: number;
+  /** the file name the recipient sees */
+  name: string;
+}
+
 export type AppMessageBody =
   | { msgtype: 'text'; text: { content: string } }
   | { msgtype: 'markdown'; markdown: { content: string } }
-  | { msgtype: 'template_card'; template_card: TemplateCard };
+  | { msgtype: 'template_card'; template_card: TemplateCard }
+  | { msgtype: 'file'; file: OutboundFileRef };
 
 export type WebhookMessageBody =
   | { msgtype: 'text'; text: { content: string; mentioned_list?: string[]; mentioned_mobile_list?: string[] } }

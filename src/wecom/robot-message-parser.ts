@@ -178,7 +178,7 @@ function parseCreateTime(value: unknown, receivedAt: Date): Date {
 
 /**
  * Parses the decrypted robot JSON (§8.2–8.4): text, mixed (text items joined by a newline), voice (the
- * transcription), image/file (no text), stream refreshes and events (enter_chat, template_card_event,
+ * transcription), file (its download URL in `file`), image (no text), stream refreshes and events (enter_chat, template_card_event,
  * feedback_event). A quoted message is ignored, only the user's own text is kept. In group chats the leading
  * `@<robot name>` is stripped. Throws CallbackRejectedError(-40002) when msgid or from.userid is missing.
  */
@@ -226,8 +226,19 @@ export function parseRobotMessage(json: string, receivedAt: Date, options: Robot
     case 'event':
       result.event = parseEvent(message, result);
       break;
+    case 'file': {
+      // §8.2: file.url, valid 5 minutes, content encrypted (§8.7); a name is not documented but kept when present
+      const file = child(message, 'file');
+      const url = nonEmpty(file, 'url');
+      if (url !== undefined) {
+        result.file = { url };
+        const fileName = nonEmpty(file, 'filename') ?? nonEmpty(file, 'file_name') ?? nonEmpty(file, 'name');
+        if (fileName !== undefined) result.file.fileName = fileName;
+      }
+      break;
+    }
     default:
-      // image, file, video and unknown types: no text.
+      // image, video and unknown types: no text.
       break;
   }
   if (text !== undefined) {

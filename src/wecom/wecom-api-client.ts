@@ -1,4 +1,5 @@
 import type { AppMessageBody, TemplateCard } from '../outbox/outbound-message';
+import { encodeMultipart } from './multipart';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { AccessTokenCache, type TokenCredentials } from './access-token-cache';
@@ -25,10 +26,34 @@ export interface WeComApiClientOptions {
   tokenCache?: AccessTokenCache;
 }
 
+/** A message body as message/send takes it: a file is named by the media_id of an upload (uploadMedia). */
+export type ApiMessageBody = Exclude<AppMessageBody, { msgtype: 'file' }> | { msgtype: 'file'; file: { media_id: string } };
+
+export type MediaType = 'image' | 'voice' | 'video' | 'file';
+
+export interface UploadMediaRequest {
+  type: MediaType;
+  /** shown to the recipient as the file name */
+  filename: string;
+  data: Uint8Array;
+  contentType?: string;
+}
+
+export interface UploadMediaResult {
+  mediaId: string;
+  /** created_at of WeCom's answer (a string of epoch seconds), or our clock when it is missing */
+  createdAt: Date;
+  /** media_id is valid 3 days from createdAt */
+  expiresAt: Date;
+}
+
+/** A media_id is valid 3 days (PROTOCOL §5). */
+export const MEDIA_ID_TTL_MS = 3 * 24 * 60 * 60 * 1000;
+
 export interface SendMessageRequest {
   /** userids; '@all' is refused (a reminder must never go to the whole corp by accident). */
   toUser: string[];
-  body: AppMessageBody;
+  body: ApiMessageBody;
   /**
    * WeCom's duplicate check window (default 1800 s, max 14400): an identical request inside it is not delivered
    * again, so a resend after a crash does not reach the member twice. 0 switches the check off.
@@ -136,20 +161,54 @@ export class WeComApiClient {
     await this.call('message/recall', { msgid });
   }
 
+  /** media/upload: multipart/form-data with one part named `media` carrying the file name. */
+  async uploadMedia(request: UploadMediaRequest): Promise<UploadMediaResult> {
+    const method = 'media/upload';
+    const multipart = encodeMultipart({
+      field: 'media',
+      filename: request.filename,
+      contentType: request.contentType ?? 'application/octet-stream',
+      data: request.data,
+      dispositionParams: { filelength: request.data.length },
+    });
+    const answer = await this.callWithToken(method, (token) =>
+      requestWeComJson({
+        method: 'POST',
+        url: `${this.apiBase}/cgi-bin/${method}?access_token=${encodeURIComponent(token)}&type=${encodeURIComponent(request.type)}`,
+        apiMethod: method,
+        rawBody: { contentType: multipart.contentType, data: multipart.body },
+        timeoutMs: this.options.timeoutMs,
+        fetch: this.doFetch,
+        secrets: [token, this.options.secret],
+      }),
+    );
+    if (typeof answer.media_id !== 'string' || answer.media_id === '') {
+      throw new WeComApiError({ errcode: TRANSPORT_ERRCODE, errmsg: 'media/upload answered without media_id', method });
+    }
+    const seconds = Number(answer.created_at);
+    const createdAt = Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : this.options.clock.now();
+    this.options.logger.debug({ method, type: request.type, bytes: request.data.length }, 'WeCom media uploaded');
+    return { mediaId: answer.media_id, createdAt, expiresAt: new Date(createdAt.getTime() + MEDIA_ID_TTL_MS) };
+  }
+
   /** A valid access token (cached). Exposed for other APIs of the same app. */
   getAccessToken(): Promise<string> {
     return this.tokens.get(this.credentials);
   }
 
   /** POST a business API with the token; on a token error invalidate it, fetch a new one and retry once. */
-  private async call(method: string, payload: unknown): Promise<WeComJsonResponse> {
+  private call(method: string, payload: unknown): Promise<WeComJsonResponse> {
+    return this.callWithToken(method, (token) => this.post(method, token, payload));
+  }
+
+  private async callWithToken(method: string, request: (token: string) => Promise<WeComJsonResponse>): Promise<WeComJsonResponse> {
     let token = await this.getAccessToken();
-    let answer = await this.post(method, token, payload);
+    let answer = await request(token);
     if (answer.errcode !== 0 && classifyErrcode(answer.errcode, method) === 'token') {
       this.options.logger.warn({ method, errcode: answer.errcode }, 'WeCom refused the access token; refreshing and retrying once');
       this.tokens.invalidate(token);
       token = await this.getAccessToken();
-      answer = await this.post(method, token, payload);
+      answer = await request(token);
     }
     if (answer.errcode !== 0) {
       throw new WeComApiError({ errcode: answer.errcode, errmsg: answer.errmsg, method });
@@ -195,8 +254,10 @@ export class WeComApiClient {
   }
 }
 
-function bodyField(body: AppMessageBody): Record<string, unknown> {
+function bodyField(body: ApiMessageBody): Record<string, unknown> {
   switch (body.msgtype) {
+    case 'file':
+      return { file: { media_id: body.file.media_id } };
     case 'text':
       return { text: { content: body.text.content } };
     case 'markdown':

@@ -93,6 +93,8 @@ export interface RequestWeComJsonOptions {
   /** The API path below /cgi-bin/, for errors and logs. */
   apiMethod: string;
   body?: unknown;
+  /** A body sent as is instead of JSON (media/upload: multipart/form-data). */
+  rawBody?: { contentType: string; data: Uint8Array };
   timeoutMs: number;
   fetch?: typeof fetch;
   /** Literal values to scrub from any error text (access token, secret, webhook key). */
@@ -123,8 +125,12 @@ export async function requestWeComJson(options: RequestWeComJsonOptions): Promis
   try {
     response = await doFetch(options.url, {
       method: options.method,
-      headers: options.body === undefined ? undefined : { 'content-type': 'application/json; charset=utf-8' },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      headers: options.rawBody
+        ? { 'content-type': options.rawBody.contentType }
+        : options.body === undefined
+          ? undefined
+          : { 'content-type': 'application/json; charset=utf-8' },
+      body: options.rawBody ? options.rawBody.data : options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.timeout(options.timeoutMs),
     });
     text = await response.text();

@@ -1,9 +1,11 @@
-import type { AppMessageBody, OutboundMessage, RobotResponseBody } from '../outbox/outbound-message';
+import type { StoredOutboundFile } from '../outbox/outbound-files';
+import type { AppMessageBody, OutboundFileRef, OutboundMessage, RobotResponseBody } from '../outbox/outbound-message';
 import { SendError, type SendContext, type SendResult, type Sender } from '../outbox/sender';
+import { systemClock, type Clock } from '../shared/clock';
 import { hashUserId, redactUrl, type Logger } from '../shared/logger';
 import { postRobotResponse } from './robot-response-client';
 import type { WebhookClient } from './webhook-client';
-import type { WeComApiClient } from './wecom-api-client';
+import type { ApiMessageBody, WeComApiClient } from './wecom-api-client';
 import { TRANSPORT_ERRCODE, WeComApiError } from './wecom-api-error';
 
 export interface WeComSenderOptions {
@@ -16,7 +18,23 @@ export interface WeComSenderOptions {
   logger: Logger;
   /** For robot response_url calls (tests); the API and webhook clients carry their own. */
   fetch?: typeof fetch;
+  /** The stored files that file messages name (outbound_files); without it a file message fails. */
+  files?: OutboundFileSource;
+  /** For the validity of cached media_ids (default: the system clock). */
+  clock?: Clock;
 }
+
+/** Where file messages get their bytes, and where the media_id of an upload is remembered (OutboundFileStore). */
+export interface OutboundFileSource {
+  load(fileId: number): Promise<StoredOutboundFile | null>;
+  rememberMedia(fileId: number, mediaId: string, expiresAt: Date): Promise<void>;
+  forgetMedia(fileId: number): Promise<void>;
+}
+
+/** A cached media_id is used only while more than this remains of its 3 days (clock skew, a slow send). */
+const MEDIA_ID_SAFETY_MS = 60 * 60 * 1000;
+/** WeCom's answer to a media_id it does not know (expired, or never uploaded). */
+const INVALID_MEDIA_ID = 40007;
 
 /** Webhooks allow 20 messages per minute per bot: after a 45009 wait for the window to pass. */
 const WEBHOOK_RATE_LIMIT_WAIT_MS = 60_000;
@@ -48,19 +66,60 @@ export class WeComSender implements Sender {
     if (!api) {
       throw new SendError(`No WeCom self-built app is configured, cannot send an app message; set ${APP_VARIABLES}`, false);
     }
+    if (body.msgtype === 'file') return this.sendFile(api, toUser, body.file, context);
     try {
-      // The duplicate check absorbs a re-send of this row after a crash; it must not swallow a legitimate repeat.
-      const result = await api.sendMessage({ toUser, body, duplicateCheckSeconds: context.repeatsRecentMessage ? 0 : undefined });
-      if (result.invalidUsers.length > 0) {
-        this.options.logger.warn(
-          { outboxId: context.outboxId, invalidUsers: result.invalidUsers.map(hashUserId) },
-          'WeCom skipped some recipients (outside the app visible range or unknown)',
-        );
-      }
-      return { remoteId: result.msgid, rejectedRecipients: result.invalidUsers };
+      return await this.sendAppBody(api, toUser, body, context);
     } catch (err) {
       throw this.toSendError(err, 'app', context);
     }
+  }
+
+  private async sendAppBody(api: WeComApiClient, toUser: string[], body: ApiMessageBody, context: SendContext): Promise<SendResult> {
+    // The duplicate check absorbs a re-send of this row after a crash; it must not swallow a legitimate repeat.
+    const result = await api.sendMessage({ toUser, body, duplicateCheckSeconds: context.repeatsRecentMessage ? 0 : undefined });
+    if (result.invalidUsers.length > 0) {
+      this.options.logger.warn(
+        { outboxId: context.outboxId, invalidUsers: result.invalidUsers.map(hashUserId) },
+        'WeCom skipped some recipients (outside the app visible range or unknown)',
+      );
+    }
+    return { remoteId: result.msgid, rejectedRecipients: result.invalidUsers };
+  }
+
+  /**
+   * A stored file: upload it (media/upload) unless the media_id of an earlier upload is still valid, then send
+   * msgtype file. WeCom answering 40007 (the media_id expired or is unknown) leads to one fresh upload and send.
+   */
+  private async sendFile(api: WeComApiClient, toUser: string[], ref: OutboundFileRef, context: SendContext): Promise<SendResult> {
+    const files = this.options.files;
+    if (!files) throw new SendError('A file message reached the WeCom sender, but it has no file store to read the file from', false);
+    const file = await files.load(ref.fileId);
+    if (!file) {
+      throw new SendError(`File ${ref.fileId} (${ref.name}) is no longer stored (files are deleted after their retention period); export it again`, false);
+    }
+    const now = (this.options.clock ?? systemClock).now().getTime();
+    try {
+      const cached = file.mediaId && file.mediaExpiresAt && file.mediaExpiresAt.getTime() - now > MEDIA_ID_SAFETY_MS ? file.mediaId : null;
+      const mediaId = cached ?? (await this.upload(api, files, file, context));
+      try {
+        return await this.sendAppBody(api, toUser, { msgtype: 'file', file: { media_id: mediaId } }, context);
+      } catch (err) {
+        if (!(err instanceof WeComApiError) || err.errcode !== INVALID_MEDIA_ID) throw err;
+        this.options.logger.info({ outboxId: context.outboxId, fileId: file.id }, 'WeCom no longer knows the media_id of the file (40007); uploading it again');
+        await files.forgetMedia(file.id);
+        const fresh = await this.upload(api, files, file, context);
+        return await this.sendAppBody(api, toUser, { msgtype: 'file', file: { media_id: fresh } }, context);
+      }
+    } catch (err) {
+      throw this.toSendError(err, 'app', context);
+    }
+  }
+
+  private async upload(api: WeComApiClient, files: OutboundFileSource, file: StoredOutboundFile, context: SendContext): Promise<string> {
+    const uploaded = await api.uploadMedia({ type: 'file', filename: file.name, data: file.content, contentType: file.contentType });
+    await files.rememberMedia(file.id, uploaded.mediaId, uploaded.expiresAt);
+    this.options.logger.debug({ outboxId: context.outboxId, fileId: file.id, bytes: file.content.length }, 'File uploaded to WeCom');
+    return uploaded.mediaId;
   }
 
   private async updateCard(message: Extract<OutboundMessage, { channel: 'card-update' }>, context: SendContext): Promise<SendResult> {

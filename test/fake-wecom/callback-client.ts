@@ -396,3 +396,27 @@ export function buildRobotEventJson(input: RobotEventJsonInput): Record<string, 
   out.event = { eventtype: input.eventType, ...(input.payload ? { [input.eventType]: input.payload } : {}) };
   return out;
 }
+
+export interface RobotFileJsonInput {
+  userId: string;
+  /** the download URL (FakeWeCom.putRobotFile) */
+  url: string;
+  msgId?: string;
+  aibotId?: string;
+  responseUrl?: string;
+  createTime?: number;
+}
+
+/** A robot single-chat file message (PROTOCOL §8.2: `msgtype: file`, `file.url`); files never come from groups. */
+export function buildRobotFileJson(input: RobotFileJsonInput): Record<string, unknown> {
+  return {
+    msgid: input.msgId ?? nextMsgId(),
+    ...(input.aibotId ? { aibotid: input.aibotId } : {}),
+    ...(input.createTime !== undefined ? { create_time: input.createTime } : {}),
+    chattype: 'single',
+    from: { userid: input.userId },
+    ...(input.responseUrl ? { response_url: input.responseUrl } : {}),
+    msgtype: 'file',
+    file: { url: input.url },
+  };
+}

@@ -149,3 +149,15 @@ export function randomDigits(n: number): string {
   for (let i = 1; i < n; i++) out += String(bytes[i] % 10);
   return out;
 }
+
+/**
+ * A robot media download body (PROTOCOL §8.7): AES-256-CBC of the file bytes, PKCS#7 padded to 32 bytes, with the
+ * robot callback's key and IV (its first 16 bytes); no random prefix, length or receiveid.
+ */
+export function encryptMedia(encodingAesKey: string, bytes: Buffer): Buffer {
+  const { key, iv } = deriveKey(encodingAesKey);
+  const pad = BLOCK - (bytes.length % BLOCK);
+  const cipher = createCipheriv('aes-256-cbc', key, iv);
+  cipher.setAutoPadding(false);
+  return Buffer.concat([cipher.update(Buffer.concat([bytes, Buffer.alloc(pad, pad)])), cipher.final()]);
+}

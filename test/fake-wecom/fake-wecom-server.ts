@@ -5,7 +5,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { encryptMedia } from './fake-crypto';
 import { FakeWeComState, type RequestContext } from './fake-wecom-state';
+
+/** Where the fake serves robot media, and how long a download URL lives (PROTOCOL §8.2: 5 minutes). */
+const ROBOT_MEDIA_PATH = '/fake-media/robot/';
+const ROBOT_MEDIA_TTL_MS = 5 * 60 * 1000;
 import type {
   AppMessageRecord,
   CardState,
@@ -17,6 +22,7 @@ import type {
   FakeReply,
   FakeWeComOptions,
   Injection,
+  MediaRecord,
   MintResponseUrlOptions,
   RecordedRequest,
   RobotResponseRecord,
@@ -183,6 +189,45 @@ export class FakeWeCom {
     return this.state.cardState(msgid, userId);
   }
 
+  /** Every accepted media/upload, oldest first (bytes as received). */
+  uploads(): MediaRecord[] {
+    return this.state.getUploads();
+  }
+
+  /** The upload a media_id names (expired ones included), or undefined. */
+  media(mediaId: string): MediaRecord | undefined {
+    return this.state.getMedia(mediaId);
+  }
+
+  /** Delivered file messages with the file they carried: name and bytes. */
+  fileMessages(): AppMessageRecord[] {
+    return this.state.getAppMessages().filter((m) => m.msgtype === 'file');
+  }
+
+  // ---- robot media (PROTOCOL §8.7) -------------------------------------------------------------------------
+
+  /**
+   * A file a user sends to the robot: stored encrypted with the robot's EncodingAESKey, downloadable at the returned
+   * URL (the `file.url` of the callback) for 5 minutes of the fake's clock; after that the download is refused
+   * (HTTP 403, as an expired signed storage URL answers).
+   */
+  putRobotFile(bytes: Buffer, encodingAesKey: string, opts: { ttlMs?: number } = {}): string {
+    const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    this.robotMedia.set(id, { body: encryptMedia(encodingAesKey, bytes), expiresAt: this.now().getTime() + (opts.ttlMs ?? ROBOT_MEDIA_TTL_MS) });
+    return `${this.baseUrl}${ROBOT_MEDIA_PATH}${id}?sign=fake`;
+  }
+
+  private readonly robotMedia = new Map<string, { body: Buffer; expiresAt: number }>();
+
+  private robotMediaDownload(id: string): FakeReply {
+    const media = this.robotMedia.get(id);
+    if (!media) return { status: 404, text: '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>' };
+    if (this.now().getTime() >= media.expiresAt) {
+      return { status: 403, text: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>' };
+    }
+    return { status: 200, body: media.body };
+  }
+
   /** Number of calls to `path` (e.g. '/cgi-bin/gettoken'), failed and injected ones included. */
   calls(path: string): number {
     return this.callCounts.get(path) ?? 0;
@@ -206,7 +251,9 @@ export class FakeWeCom {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const path = url.pathname;
-    const body = await readBody(req);
+    const rawBody = await readBody(req);
+    const body = rawBody.toString('utf8');
+    const contentType = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined;
 
     if (path.startsWith('/__fake/')) {
       writeReply(res, this.inspect(path, url.searchParams));
@@ -219,6 +266,7 @@ export class FakeWeCom {
       path,
       query: Object.fromEntries(url.searchParams),
       body,
+      contentType,
       at: this.now(),
     });
 
@@ -249,6 +297,8 @@ export class FakeWeCom {
       method: req.method ?? 'GET',
       query: url.searchParams,
       body,
+      rawBody,
+      contentType,
       remoteAddress: req.socket.remoteAddress ?? '',
     };
     writeReply(res, this.route(path, ctx));
@@ -263,6 +313,7 @@ export class FakeWeCom {
       case '/cgi-bin/aibot/response':
         return this.state.aibotResponse(ctx);
     }
+    if (path.startsWith(ROBOT_MEDIA_PATH)) return this.robotMediaDownload(path.slice(ROBOT_MEDIA_PATH.length));
     if (!path.startsWith('/cgi-bin/')) return { status: 404, text: 'not found' };
     const app = this.state.checkToken(ctx);
     if ('status' in app) return app;
@@ -273,6 +324,8 @@ export class FakeWeCom {
         return this.state.updateTemplateCard(ctx, app);
       case '/cgi-bin/message/recall':
         return this.state.recall(ctx, app);
+      case '/cgi-bin/media/upload':
+        return this.state.mediaUpload(ctx, app);
       default:
         return { status: 404, text: `fake WeCom does not implement ${path}` };
     }
@@ -317,11 +370,11 @@ export class FakeWeCom {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -332,6 +385,9 @@ function writeReply(res: ServerResponse, reply: FakeReply): void {
   if (reply.json !== undefined) {
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.end(JSON.stringify(reply.json));
+  } else if (reply.body !== undefined) {
+    res.setHeader('content-type', 'application/octet-stream');
+    res.end(reply.body);
   } else {
     res.setHeader('content-type', 'text/plain; charset=utf-8');
     res.end(reply.text ?? '');

@@ -16,6 +16,7 @@ import {
   type FakeCorp,
   type FakeReply,
   type FakeWeComOptions,
+  type MediaRecord,
   type MintResponseUrlOptions,
   type RobotResponseRecord,
   type WebhookMessageRecord,
@@ -31,6 +32,16 @@ const RESPONSE_CODE_TTL_MS = 72 * HOUR;
 const RECALL_WINDOW_MS = 24 * HOUR;
 const ROBOT_RESPONSE_URL_TTL_MS = HOUR;
 const MAX_DUPLICATE_CHECK_SECONDS = 14400;
+/** media/upload (PROTOCOL §5): a media_id lives 3 days; every type needs more than 5 bytes. */
+const MEDIA_TTL_MS = 3 * 24 * HOUR;
+const MEDIA_MIN_BYTES = 6;
+const MEDIA_MAX_BYTES: Record<MediaRecord['type'], number> = {
+  image: 10 * 1024 * 1024,
+  voice: 2 * 1024 * 1024,
+  video: 10 * 1024 * 1024,
+  file: 20 * 1024 * 1024,
+};
+const MEDIA_TYPES = new Set(['image', 'voice', 'video', 'file']);
 
 const APP_MSGTYPES = new Set(['text', 'image', 'voice', 'video', 'file', 'textcard', 'news', 'mpnews', 'markdown', 'miniprogram_notice', 'template_card']);
 const APP_CARD_TYPES = new Set(['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction']);
@@ -74,6 +85,10 @@ export interface RequestContext {
   method: string;
   query: URLSearchParams;
   body: string;
+  /** the body as received (media/upload is binary multipart) */
+  rawBody?: Buffer;
+  /** the Content-Type header */
+  contentType?: string;
   remoteAddress: string;
 }
 
@@ -151,6 +166,8 @@ export class FakeWeComState {
   private webhookWindows = new Map<string, number[]>();
   private robotCodes = new Map<string, RobotResponseCode>();
   private robotResponseList: RobotResponseRecord[] = [];
+  private media = new Map<string, MediaRecord>();
+  private uploadList: MediaRecord[] = [];
   private msgCounter = 0;
 
   constructor(options: FakeWeComOptions = {}) {
@@ -305,6 +322,7 @@ export class FakeWeComState {
     let content: string | undefined;
     let truncated = false;
     let card: Record<string, unknown> | undefined;
+    let media: MediaRecord | undefined;
     const part = req[msgtype];
     if (!isObject(part)) return err(msgtype === 'text' || msgtype === 'markdown' ? 44004 : 40058, `missing ${msgtype}`);
     if (msgtype === 'text' || msgtype === 'markdown') {
@@ -325,8 +343,12 @@ export class FakeWeComState {
       }
     } else if (msgtype === 'news') {
       if (!Array.isArray(part.articles) || part.articles.length < 1 || part.articles.length > 8) return err(40058, 'news needs 1-8 articles');
-    } else if (['image', 'voice', 'video', 'file'].includes(msgtype)) {
+    } else if (MEDIA_TYPES.has(msgtype)) {
       if (typeof part.media_id !== 'string' || part.media_id === '') return err(40007, 'invalid media_id');
+      media = this.media.get(part.media_id);
+      if (!media || media.corpId !== app.corpId) return err(40007, 'invalid media_id');
+      if (this.nowMs() >= media.expiresAt.getTime()) return err(40007, 'invalid media_id, media expired');
+      if (media.type !== msgtype) return err(ASSUMED_ERRCODES.mediaTypeMismatch, `media_id is a ${media.type}, not a ${msgtype}`);
     }
 
     const now = this.nowMs();
@@ -385,6 +407,7 @@ export class FakeWeComState {
       templateCard: card,
       taskId,
       responseCode,
+      media,
       deliveredTo: [],
       droppedFor: [],
       invalidUsers: invalid,
@@ -398,7 +421,7 @@ export class FakeWeComState {
         continue;
       }
       record.deliveredTo.push(user);
-      this.deliveries.push({ userId: user, msgid, msgtype, content, templateCard: card, at: new Date(now), message: record });
+      this.deliveries.push({ userId: user, msgid, msgtype, content, templateCard: card, media, at: new Date(now), message: record });
       if (card) this.cardStates.set(`${msgid}\n${user}`, { templateCard: card });
     }
     this.appMessages.push(record);
@@ -512,6 +535,59 @@ export class FakeWeComState {
     if (this.nowMs() - message.at.getTime() > RECALL_WINDOW_MS) return err(ASSUMED_ERRCODES.recallInvalid, 'message older than 24 hours cannot be recalled');
     message.recalled = true;
     return ok();
+  }
+
+  // ---- media/upload -----------------------------------------------------------------------------------------
+
+  /**
+   * media/upload?type=image|voice|video|file: multipart/form-data, one part named `media` with a filename. 40005 for
+   * another type, 44001 for an empty file, 40006 for 1-5 bytes, 45001 above the type's maximum, 40004 for an image,
+   * voice or video whose bytes are not of its format. The media_id is valid 3 days for every app of the corp.
+   */
+  mediaUpload(ctx: RequestContext, app: { agent: FakeAgent; corpId: string }): FakeReply {
+    if (ctx.method !== 'POST') return err(43002, 'require POST method');
+    const type = ctx.query.get('type') ?? '';
+    if (!MEDIA_TYPES.has(type)) return err(40005, `invalid file type ${JSON.stringify(type)}`);
+    const mediaType = type as MediaRecord['type'];
+    const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ctx.contentType ?? '');
+    if (!/^multipart\/form-data/i.test(ctx.contentType ?? '') || !boundary) {
+      return err(ASSUMED_ERRCODES.mediaPartMissing, 'media data missing: the body must be multipart/form-data');
+    }
+    const parts = parseMultipart(ctx.rawBody ?? Buffer.from(ctx.body, 'utf8'), boundary[1] ?? boundary[2]);
+    if (!parts) return err(ASSUMED_ERRCODES.mediaPartMissing, 'media data missing: malformed multipart body');
+    const part = parts.find((p) => p.name === 'media' && p.filename !== undefined);
+    if (!part) return err(ASSUMED_ERRCODES.mediaPartMissing, 'media data missing: no part named media with a filename');
+    const size = part.data.length;
+    if (size === 0) return err(44001, 'empty media data');
+    if (size < MEDIA_MIN_BYTES) return err(40006, 'invalid file size');
+    if (size > MEDIA_MAX_BYTES[mediaType]) return err(45001, 'file size out of limit');
+    if (!mediaFormatOk(mediaType, part.data)) return err(40004, `invalid media type: the file is not a valid ${mediaType}`);
+    const now = this.nowMs();
+    // media_ids are opaque and long in WeCom; created_at is epoch seconds as a string
+    const created = Math.floor(now / 1000);
+    const record: MediaRecord = {
+      mediaId: `3${randomBytes(30).toString('base64url')}`,
+      corpId: app.corpId,
+      agentId: app.agent.agentId,
+      type: mediaType,
+      filename: part.filename ?? '',
+      contentType: part.contentType ?? 'application/octet-stream',
+      filelength: part.filelength,
+      bytes: part.data,
+      createdAt: new Date(created * 1000),
+      expiresAt: new Date(created * 1000 + MEDIA_TTL_MS),
+    };
+    this.media.set(record.mediaId, record);
+    this.uploadList.push(record);
+    return ok({ type: mediaType, media_id: record.mediaId, created_at: String(created) });
+  }
+
+  getUploads(): MediaRecord[] {
+    return [...this.uploadList];
+  }
+
+  getMedia(mediaId: string): MediaRecord | undefined {
+    return this.media.get(mediaId);
   }
 
   // ---- webhook/send -----------------------------------------------------------------------------------------
@@ -696,6 +772,66 @@ export class FakeWeComState {
     this.webhookWindows = new Map();
     this.robotCodes = new Map();
     this.robotResponseList = [];
+    this.uploadList = [];
+  }
+}
+
+interface MultipartPart {
+  name: string;
+  filename?: string;
+  filelength?: number;
+  contentType?: string;
+  data: Buffer;
+}
+
+/** RFC 7578 parts of a body; undefined when it is not a well-formed multipart body with this boundary. */
+export function parseMultipart(body: Buffer, boundary: string): MultipartPart[] | undefined {
+  const delimiter = Buffer.from(`--${boundary}`, 'utf8');
+  let start = body.indexOf(delimiter);
+  if (start < 0) return undefined;
+  const parts: MultipartPart[] = [];
+  for (;;) {
+    const after = start + delimiter.length;
+    if (body.subarray(after, after + 2).toString('latin1') === '--') return parts;
+    if (body.subarray(after, after + 2).toString('latin1') !== '\r\n') return undefined;
+    const headerEnd = body.indexOf('\r\n\r\n', after + 2, 'latin1');
+    if (headerEnd < 0) return undefined;
+    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n', 'latin1'), delimiter]), headerEnd + 4);
+    if (next < 0) return undefined;
+    const headers = body.subarray(after + 2, headerEnd).toString('utf8').split('\r\n');
+    const part: MultipartPart = { name: '', data: Buffer.from(body.subarray(headerEnd + 4, next)) };
+    for (const line of headers) {
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const field = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (field === 'content-type') part.contentType = value;
+      if (field !== 'content-disposition') continue;
+      for (const m of value.matchAll(/;\s*([A-Za-z*]+)=(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g)) {
+        const param = m[1].toLowerCase();
+        const raw = m[2] ?? m[3]?.trim() ?? '';
+        const text = raw.replace(/%22/g, '"').replace(/%0D/gi, '\r').replace(/%0A/gi, '\n');
+        if (param === 'name') part.name = text;
+        else if (param === 'filename') part.filename = text;
+        else if (param === 'filelength' && /^\d+$/.test(raw)) part.filelength = Number(raw);
+      }
+    }
+    parts.push(part);
+    start = next + 2;
+  }
+}
+
+/** Whether the bytes look like the format WeCom requires for the type (JPG/PNG, AMR, MP4; a file may be anything). */
+function mediaFormatOk(type: MediaRecord['type'], data: Buffer): boolean {
+  switch (type) {
+    case 'image':
+      return (data[0] === 0xff && data[1] === 0xd8) || data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    case 'voice':
+      return data.subarray(0, 5).toString('latin1') === '#!AMR';
+    case 'video':
+      return data.subarray(4, 8).toString('latin1') === 'ftyp';
+    case 'file':
+      return true;
   }
 }
 

@@ -50,7 +50,28 @@ export const ASSUMED_ERRCODES = {
   recallInvalid: 40058,
   robotResponseUrlInvalid: 40058,
   robotCardInGroup: 40058,
+  /** media/upload without a part named `media` (WeCom's "缺少多媒体文件数据"; not listed in PROTOCOL §5) */
+  mediaPartMissing: 41005,
+  /** message/send naming a media_id uploaded as another type (e.g. an image sent as msgtype file) */
+  mediaTypeMismatch: 40058,
 } as const;
+
+/** A file received by media/upload (PROTOCOL §5), kept per corp: every app of the corp may send it for 3 days. */
+export interface MediaRecord {
+  mediaId: string;
+  corpId: string;
+  agentId: number;
+  type: 'image' | 'voice' | 'video' | 'file';
+  /** the filename of the part's Content-Disposition, decoded as UTF-8 */
+  filename: string;
+  /** Content-Type of the part */
+  contentType: string;
+  /** the optional filelength parameter, when the client sent it */
+  filelength?: number;
+  bytes: Buffer;
+  createdAt: Date;
+  expiresAt: Date;
+}
 
 export interface AppMessageRecord {
   msgid: string;
@@ -66,6 +87,8 @@ export interface AppMessageRecord {
   templateCard?: Record<string, unknown>;
   taskId?: string;
   responseCode?: string;
+  /** image / voice / video / file messages: the upload their media_id names */
+  media?: MediaRecord;
   /** lower-cased userids */
   deliveredTo: string[];
   droppedFor: string[];
@@ -79,6 +102,8 @@ export interface DeliveryRecord {
   msgtype: string;
   content?: string;
   templateCard?: Record<string, unknown>;
+  /** image / voice / video / file messages: the upload their media_id names */
+  media?: MediaRecord;
   at: Date;
   message: AppMessageRecord;
 }
@@ -145,7 +170,10 @@ export interface RecordedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** the body as UTF-8 text (binary parts of a media upload are not readable here: see FakeWeCom.uploads()) */
   body: string;
+  /** the Content-Type header */
+  contentType?: string;
   at: Date;
 }
 
@@ -171,4 +199,6 @@ export interface FakeReply {
   status: number;
   json?: unknown;
   text?: string;
+  /** a binary body (robot media downloads) */
+  body?: Buffer;
 }

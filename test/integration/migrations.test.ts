@@ -25,6 +25,10 @@ const TABLES = [
   'inspection_queue',
   'inspection_imports',
   'rectifications',
+  'inspection_uploads',
+  'sandbox_messages',
+  'sandbox_state',
+  'outbound_files',
 ];
 
 describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
@@ -40,6 +44,9 @@ describe.each(testDatabaseKinds())('migrations on %s', (kind) => {
         'Deadlines1763856000000',
         'Bulletins1763856100000',
         'Inspection1763942400000',
+        'Sandbox1764028800000',
+        'InspectionImport1764028900000',
+        'OutboundFiles1764029100000',
       ]);
       for (const table of TABLES) expect(await runner.hasTable(table)).toBe(true);
       expect(await db.dataSource.showMigrations()).toBe(false);

@@ -122,13 +122,14 @@ export const deliveredCommand: Command = {
       return;
     }
     const open = (await listOpenDeadlines(context.manager, { unitIds: mine.map((u) => u.id) })).filter(
-      (s) => !isFilingKind(s.deadline.kind) && s.missing.some((u) => mine.some((m) => m.id === u.id)),
+      (s) => !isFilingKind(s.deadline.kind) && s.deadline.kind !== 'rectification' && s.missing.some((u) => mine.some((m) => m.id === u.id)),
     );
     const chosen = id === null ? (open.length === 1 ? open[0] : undefined) : open.find((s) => s.deadline.id === id);
     if (!chosen) {
       if (id !== null) {
         const deadline = await findDeadline(context.manager, id);
         if (deadline && isFilingKind(deadline.kind)) context.reply(`编号 ${id} 是被驳回的备案，请修改后重新提交备案，提交后自动视为已报送。`);
+        else if (deadline?.kind === 'rectification') context.reply(`编号 ${id} 是检查问题整改，请回复“整改”逐项报送整改情况，全部报送后自动视为已报送。`);
         else context.reply(`本单位没有编号为 ${id} 的待报送事项。发送“截止事项”查看。`);
       } else if (open.length === 0) context.reply('本单位目前没有待报送的事项。');
       else context.reply(`本单位有${open.length}项待报送事项，请写明编号：\n${open.map((s) => `· 已报送 ${s.deadline.id}（${s.deadline.title}）`).join('\n')}`);

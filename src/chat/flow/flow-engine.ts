@@ -212,7 +212,7 @@ export class FlowEngine {
     }
     const head = triggerKey(word.split(' ')[0] ?? '');
     const other = this.triggers.get(triggerKey(word));
-    if (other || this.commandWords.has(triggerKey(word)) || this.commandWords.has(head)) {
+    if ((other || this.commandWords.has(triggerKey(word)) || this.commandWords.has(head)) && !(await this.namesAnOption(session, step, turn, word))) {
       const saved = await saveSession(turn.context.manager, { ...session, updatedAt: turn.context.now, expiresAt: this.expiry(turn.context.now) });
       const what = other ? `「${other.definition.title}」` : `“${word}”`;
       this.say(
@@ -325,6 +325,14 @@ export class FlowEngine {
     const extras = [hint, step.optional ? '此项可回复“跳过”。' : ''].filter(Boolean).join('');
     if (extras) lines.push(extras);
     return lines.join('\n');
+  }
+
+  /** The word is the name of an option of the current choice step (关停 as a choice is an answer, not the 关停备案 trigger). */
+  private async namesAnOption(session: FlowSession, step: StepDefinition, turn: FlowTurn, word: string): Promise<boolean> {
+    if (step.type !== 'choice') return false;
+    const wanted = triggerKey(word);
+    const { options } = await this.answerTypeContext(session, step, turn);
+    return options.some((o) => [o.label, o.value, ...(o.synonyms ?? [])].some((name) => triggerKey(name) === wanted));
   }
 
   private async parse(flow: LoadedFlow, session: FlowSession, step: StepDefinition, text: string, turn: FlowTurn): Promise<Parsed<unknown>> {
@@ -441,6 +449,7 @@ export class FlowEngine {
     if (result.ok) {
       await deleteSession(turn.context.manager, session);
       this.say(turn, [notice, result.reply].filter(Boolean).join('\n'));
+      if (result.then) await this.start(result.then.flowId, turn, result.then.params ?? {}, null, result.then.prefill);
       return;
     }
     if (result.askAgain && this.step(flow, result.askAgain)) {

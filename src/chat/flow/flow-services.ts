@@ -31,8 +31,16 @@ export interface ActionInput extends FlowRuntimeContext {
   send(item: OutboxItem): void;
 }
 
+/** A flow to start when an action succeeded (a 整改 report that closes the account goes on to its 关停 filing). */
+export interface FollowUpFlow {
+  flowId: string;
+  params?: Record<string, string | number>;
+  /** answers already known: their steps are not asked */
+  prefill?: Record<string, StoredAnswer>;
+}
+
 export type ActionResult =
-  | { ok: true; reply: string }
+  | { ok: true; reply: string; then?: FollowUpFlow }
   /** Refused: say why; with `askAgain`, that step's answer is dropped and it is asked again instead of ending. */
   | { ok: false; reply: string; askAgain?: string; forget?: string[] };
 

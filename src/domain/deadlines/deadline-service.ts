@@ -162,6 +162,94 @@ export async function markTargetMet(
   return true;
 }
 
+/**
+ * A unit's deliverable turned out not to be complete after all (a returned rectification): the target is pending
+ * again, a deadline that had been met by every unit is open again, and the unit's reminders that the sender had
+ * skipped because the target was met (or, once every unit had delivered, because the deadline was closed) and whose
+ * time has not come yet are planned again. Reminders of the past stay as they were: the person who returns the item
+ * tells the unit now. False if the target was not met (nothing changes then).
+ */
+export async function reopenTarget(
+  manager: EntityManager,
+  params: { deadlineId: number; unitId: number; now: Date },
+  rules?: DeadlineRules,
+): Promise<boolean> {
+  const deadline = await manager.getRepository(DeadlineEntity).findOne({ where: { id: params.deadlineId } });
+  if (!deadline || deadline.state === 'cancelled') return false;
+  const result = await manager
+    .createQueryBuilder()
+    .update(DeadlineTargetEntity)
+    .set({ status: 'pending', metAt: null, metBy: null })
+    .where('deadline_id = :d AND unit_id = :u AND status = :met', { d: params.deadlineId, u: params.unitId, met: 'met' })
+    .execute();
+  if (!result.affected) return false;
+  const notes = deadline.state === 'met' ? ['met', 'closed'] : ['met'];
+  if (deadline.state === 'met') {
+    await manager
+      .createQueryBuilder()
+      .update(DeadlineEntity)
+      .set({ state: 'open', updatedAt: params.now })
+      .where('id = :id AND state = :met', { id: params.deadlineId, met: 'met' })
+      .execute();
+  }
+  await manager
+    .createQueryBuilder()
+    .update(ReminderEntity)
+    .set({ state: 'planned', note: null })
+    .where('deadline_id = :d AND unit_id = :u AND state = :skipped AND note IN (:...notes) AND due_at > :now', {
+      d: params.deadlineId,
+      u: params.unitId,
+      skipped: 'skipped',
+      notes,
+      now: params.now,
+    })
+    .execute();
+  // people who joined the unit since the deadline was set
+  if (rules) await planReminders(manager, { ...deadline, state: 'open' }, rules, params.now);
+  return true;
+}
+
+/**
+ * More units owe an open deadline (e.g. findings sent later): their targets and reminders are added. Steps whose
+ * time has already passed are not sent late to the new units (skipped as `before-target`): the message that added
+ * them told them. Returns the units that were new to the deadline.
+ */
+export async function addTargets(
+  manager: EntityManager,
+  deadline: DeadlineRow,
+  unitIds: number[],
+  rules: DeadlineRules,
+  now: Date,
+): Promise<number[]> {
+  if (unitIds.length === 0 || deadline.state === 'cancelled') return [];
+  const existing = new Set(
+    (await manager.getRepository(DeadlineTargetEntity).find({ select: { unitId: true }, where: { deadlineId: deadline.id } })).map((t) => t.unitId),
+  );
+  const added = [...new Set(unitIds)].filter((id) => !existing.has(id));
+  if (added.length === 0) return [];
+  const rows = added.map((unitId) => ({ deadlineId: deadline.id, unitId, status: 'pending' as const, metAt: null, metBy: null, createdAt: now }));
+  await insertIgnore(manager, DeadlineTargetEntity, rows);
+  let current = deadline;
+  if (deadline.state === 'met') {
+    await manager.getRepository(DeadlineEntity).update({ id: deadline.id }, { state: 'open', updatedAt: now });
+    current = { ...deadline, state: 'open' };
+  }
+  await planReminders(manager, current, rules, now);
+  await manager
+    .createQueryBuilder()
+    .update(ReminderEntity)
+    .set({ state: 'skipped', note: 'before-target' })
+    .where('deadline_id = :d AND unit_id IN (:...units) AND state = :planned AND due_at <= :now AND step <> :announce', {
+      d: deadline.id,
+      units: added,
+      planned: 'planned',
+      now,
+      announce: 'announce',
+    })
+    .execute();
+  return added;
+}
+
 /** Withdraw a deadline: nothing more is reminded. False if it was not open. */
 export async function cancelDeadline(manager: EntityManager, deadlineId: number, now: Date): Promise<boolean> {
   const result = await manager

@@ -122,7 +122,9 @@ export type QueueReason =
   /** no registered account fits: an account that was never filed, or a name the inspector wrote differently */
   | 'unregistered'
   /** the 开设单位 is not a unit of the roster and no account fits */
-  | 'unknownUnit';
+  | 'unknownUnit'
+  /** the 账号类型 names no known platform */
+  | 'unknownType';
 export type QueueStatus = 'pending' | 'resolved' | 'dismissed';
 
 /** A row of an imported inspection table that was not applied: an admin decides (待确认, or the CLI). */

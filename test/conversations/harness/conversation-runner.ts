@@ -4,7 +4,7 @@
  * database of the given kind. After every step that makes the bot work, it waits until the bot is quiet (inbox idle,
  * nothing left to send in the outbox) and compares what arrived with the transcript. See test/conversations/README.md.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { OutboxEntity } from '../../../src/outbox/outbox-entity';
 import {
   buildAppEventXml,
   buildAppTextXml,
+  buildRobotFileJson,
   buildRobotTextJson,
   readXmlField,
   startFakeWeCom,
@@ -899,7 +900,7 @@ class ConversationRun {
     let result: CallbackResult;
     if (step.via === 'robot') {
       const action = step.action;
-      if (action.type !== 'says') throw new ConversationError('only "says" goes through the robot');
+      if (action.type !== 'says' && action.type !== 'sendsFile') throw new ConversationError('only "says" and "sendsFile" go through the robot');
       const group = step.in === 'group';
       const responseUrl = fake.mintResponseUrl({
         chatType: group ? 'group' : 'single',
@@ -909,14 +910,22 @@ class ConversationRun {
       });
       posted.responseCode = new URL(responseUrl).searchParams.get('response_code') ?? undefined;
       const robotName = this.settings().WECOM_ROBOT_NAME;
-      const json = buildRobotTextJson({
-        aibotId: ROBOT_ID,
-        from: step.user,
-        content: group ? `@${robotName} ${action.text}` : action.text,
-        chatType: group ? 'group' : 'single',
-        chatId: group ? this.transcript.group : undefined,
-        responseUrl,
-      });
+      const json =
+        action.type === 'sendsFile'
+          ? buildRobotFileJson({
+              userId: step.user,
+              aibotId: ROBOT_ID,
+              responseUrl,
+              url: fake.putRobotFile(readFileSync(resolve(setupRootDir(), action.path)), ROBOT_KEY, action.expired ? { ttlMs: 0 } : {}),
+            })
+          : buildRobotTextJson({
+              aibotId: ROBOT_ID,
+              from: step.user,
+              content: group ? `@${robotName} ${action.text}` : action.text,
+              chatType: group ? 'group' : 'single',
+              chatId: group ? this.transcript.group : undefined,
+              responseUrl,
+            });
       result = await robot.postRobotMessage(ROBOT_PATH, json);
       if (result.status === 200 && result.body.trim() !== '') this.readRobotPassive(posted, result);
     } else {
@@ -926,6 +935,8 @@ class ConversationRun {
         xml = buildAppTextXml({ corpId: CORP_ID, from: step.user, content: action.text, agentId: AGENT_ID, createTime });
       } else if (action.type === 'event') {
         xml = buildAppEventXml({ corpId: CORP_ID, from: step.user, agentId: AGENT_ID, event: action.event, eventKey: action.eventKey, createTime });
+      } else if (action.type === 'sendsFile') {
+        throw new ConversationError('files go through the robot single chat');
       } else {
         const { card, key } = this.findButton(step.user, action.button);
         posted.clickedMsgid = card.msgid;

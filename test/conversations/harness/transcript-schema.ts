@@ -29,6 +29,12 @@ export const STORE_TABLES = [
   'deadlines',
   'deadline_targets',
   'reminders',
+  'inspection_rounds',
+  'findings',
+  'rectifications',
+  'inspection_queue',
+  'inspection_imports',
+  'inspection_uploads',
 ] as const;
 
 export type StoreTable = (typeof STORE_TABLES)[number];
@@ -60,6 +66,8 @@ export interface Position {
 
 export type UserAction =
   | { type: 'says'; text: string }
+  /** a file sent to the robot's single chat (path from the repository root); `expired`: its link is already dead */
+  | { type: 'sendsFile'; path: string; expired: boolean }
   | { type: 'clicks'; button: string }
   | { type: 'event'; event: string; eventKey?: string };
 
@@ -207,6 +215,8 @@ const userStepSchema = {
     in: { enum: ['single', 'group'] },
     via: { enum: ['app', 'robot'] },
     says: { type: 'string', minLength: 1 },
+    sendsFile: { type: 'string', minLength: 1 },
+    fileExpired: { type: 'boolean' },
     clicks: { type: 'string', minLength: 1 },
     event: { type: 'string', minLength: 1 },
     eventKey: { type: 'string' },
@@ -214,7 +224,7 @@ const userStepSchema = {
     cardUpdate: textMatcherSchema,
   },
   required: ['user', 'bot'],
-  requireKeys: { exactlyOne: ['says', 'clicks', 'event'] },
+  requireKeys: { exactlyOne: ['says', 'sendsFile', 'clicks', 'event'] },
   additionalProperties: false,
 };
 
@@ -387,6 +397,7 @@ const TEXT_KEYS = new Set([
   'setup',
   'user',
   'says',
+  'sendsFile',
   'clicks',
   'event',
   'eventKey',
@@ -640,6 +651,8 @@ interface RawUserStep {
   in?: 'single' | 'group';
   via?: 'app' | 'robot';
   says?: string;
+  sendsFile?: string;
+  fileExpired?: boolean;
   clicks?: string;
   event?: string;
   eventKey?: string;
@@ -773,10 +786,13 @@ function userStep(raw: RawUserStep, path: Array<string | number>, pos: Position 
   if (chat === 'group' && via === 'app') fail([...path, 'via'], 'group messages come through the robot (in: group needs via: robot)');
   let action: UserAction;
   if (raw.says !== undefined) action = { type: 'says', text: raw.says };
+  else if (raw.sendsFile !== undefined) action = { type: 'sendsFile', path: raw.sendsFile, expired: raw.fileExpired === true };
   else if (raw.clicks !== undefined) action = { type: 'clicks', button: raw.clicks };
   else action = { type: 'event', event: raw.event as string, eventKey: raw.eventKey };
   if (action.type !== 'event' && raw.eventKey !== undefined) fail([...path, 'eventKey'], '"eventKey" goes with "event"');
-  if (action.type !== 'says' && via === 'robot') fail(path, `"${action.type}" is supported for app single chats only (not via the robot)`);
+  if (action.type !== 'says' && action.type !== 'sendsFile' && via === 'robot') fail(path, `"${action.type}" is supported for app single chats only (not via the robot)`);
+  if (action.type === 'sendsFile' && (via !== 'robot' || chat !== 'single')) fail([...path, 'sendsFile'], 'files come through the robot single chat (via: robot, in: single)');
+  if (raw.fileExpired !== undefined && action.type !== 'sendsFile') fail([...path, 'fileExpired'], '"fileExpired" goes with "sendsFile"');
   if (raw.cardUpdate !== undefined && action.type !== 'clicks') fail([...path, 'cardUpdate'], '"cardUpdate" goes with "clicks"');
   return {
     type: 'user',
@@ -858,6 +874,7 @@ function describeUserStep(step: UserStep): string {
   const where = step.in === 'group' ? 'in the group' : step.via === 'robot' ? 'to the robot' : 'to the app';
   const action = step.action;
   if (action.type === 'says') return `${step.user} says ${JSON.stringify(action.text)} ${where}`;
+  if (action.type === 'sendsFile') return `${step.user} sends the file ${action.path}${action.expired ? ' (link already expired)' : ''} ${where}`;
   if (action.type === 'clicks') return `${step.user} clicks ${JSON.stringify(action.button)}`;
   return `${step.user} sends the event ${action.event}${action.eventKey ? ` (${action.eventKey})` : ''}`;
 }

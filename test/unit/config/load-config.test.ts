@@ -64,6 +64,7 @@ describe('loadConfig', () => {
       calendar: { overridesFile: 'config/holiday-overrides.json' },
       reminders: { officeStart: '09:00', officeEnd: '17:30', digestAt: '09:30', laddersFile: 'config/reminder-ladders.json' },
       inspection: { problemCodesFile: 'config/problem-codes.json' },
+      sandbox: { enabled: true, demoData: true },
     });
     expect(config.wecom).not.toHaveProperty('app');
     expect(config.wecom).not.toHaveProperty('robot');
@@ -171,6 +172,7 @@ describe('loadConfig', () => {
       calendar: { overridesFile: '/etc/bot/holidays.json' },
       reminders: { officeStart: '08:30', officeEnd: '17:00', digestAt: '10:00', laddersFile: '/etc/bot/ladders.json' },
       inspection: { problemCodesFile: 'config/problem-codes.json' },
+      sandbox: { enabled: false, demoData: false },
     });
   });
 

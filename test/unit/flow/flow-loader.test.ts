@@ -111,7 +111,19 @@ describe('the shipped flows', () => {
     const { loadConfig } = require('../../../src/config/load-config') as typeof import('../../../src/config/load-config');
     const root = resolve(__dirname, '../../..');
     const { flows } = createChatComponents(loadConfig({}, join(root, 'config')), root);
-    expect([...flows.keys()].sort()).toEqual(['cancel-filing', 'change-filing', 'open-filing', 'publish-bulletin', 'reject-filing', 'set-deadline', 'suspend-filing']);
+    expect([...flows.keys()].sort()).toEqual([
+      'cancel-filing',
+      'change-filing',
+      'dispatch-rectification',
+      'import-inspection',
+      'open-filing',
+      'publish-bulletin',
+      'rectify',
+      'reject-filing',
+      'return-rectification',
+      'set-deadline',
+      'suspend-filing',
+    ]);
     for (const fixture of ['v1', 'v2']) {
       const { flows: fixtureFlows } = createChatComponents(loadConfig({ FLOWS_DIR: `test/fixtures/flows/${fixture}` }, join(root, 'config')), root);
       expect(fixtureFlows.size).toBeGreaterThan(0);
