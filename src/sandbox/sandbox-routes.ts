@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { BodyTooLargeError, readRawBody } from '../http/raw-body';
 import type { Logger } from '../shared/logger';
 import { SESSION_COOKIE, type SandboxAuth } from './sandbox-auth';
 import { SandboxInputError, type SandboxChannel } from './sandbox-channel';
@@ -286,20 +287,12 @@ export class SandboxRoutes {
   }
 
   private async readBody(ctx: Context): Promise<string> {
-    const limit = this.deps.bodyLimitBytes;
-    if (Number(ctx.get('content-length') || 0) > limit) throw new RequestBodyError(413, '请求太大');
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of ctx.req) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      total += buffer.length;
-      if (total > limit) {
-        ctx.req.resume();
-        throw new RequestBodyError(413, '请求太大');
-      }
-      chunks.push(buffer);
+    try {
+      return await readRawBody(ctx, this.deps.bodyLimitBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) throw new RequestBodyError(413, '请求太大');
+      throw error;
     }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** A JSON object body. Only application/json: a form on another site cannot post it without the browser asking first. */
