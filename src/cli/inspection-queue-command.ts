@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { findRound } from '../domain/inspection/inspection-round';
+import { findRound, listRounds } from '../domain/inspection/inspection-round';
 import {
   dismissQueueEntry,
   listQueue,
@@ -39,7 +39,12 @@ export async function inspectionQueueCommand(dataSource: DataSource, args: strin
       let roundId: number | undefined;
       if (round !== undefined) {
         const found = await findRound(dataSource.manager, round);
-        if (!found) throw new CliError(`没有名为“${round}”的检查轮次 (no such round)`);
+        if (!found) {
+          const known = (await listRounds(dataSource.manager)).map((r) => r.title);
+          throw new CliError(
+            `没有名为“${round}”的检查轮次 (no such round)。${known.length ? `已有的轮次：${known.join('、')}` : '还没有导入过检查结果：先用 import-inspection 导入'}`,
+          );
+        }
         roundId = found.id;
       }
       const views = await listQueue(dataSource.manager, { roundId, status: restArgs.includes('--all') ? 'all' : 'pending' });
@@ -119,7 +124,7 @@ function report(result: QueueDecisionResult, print: (text: string) => void): num
     case 'account-not-found':
       throw new CliError(`台账中没有账号 ${result.accountId} (no such account).`);
     case 'finding-exists':
-      throw new CliError(`本轮已有账号 ${result.account.id}（${result.account.name}）的检查结果 finding ${result.finding.id}，不能重复 (already has a finding in this round).`);
+      throw new CliError(`本轮已有账号 ${result.account.id}（${result.account.name}）的检查结果（编号 ${result.finding.id}），不能重复 (already has a finding in this round).`);
     case 'unit-needed':
       throw new CliError(`#${result.entry.id} 的开设单位“${result.entry.unitNameRaw}”不在名册中，请用 --unit <单位> 指定由哪个单位整改。`, 2);
     case 'unit-not-found':

@@ -99,10 +99,10 @@ export class OutboxDispatcher {
     if (rows.length === 0) return 0;
     // Per conversation in order, conversations in parallel. A message to several people (a review card to
     // every admin) joins the conversations of all of them, so nobody sees two messages swap places.
-    const queue = groupByConversation(rows);
+    const queue = groupByConversation(rows.map(parseClaimed));
     const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 8, queue.length) }, async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const row of group) await this.deliver(row);
+        for (const claimed of group) await this.deliver(claimed);
       }
     });
     await Promise.all(workers);
@@ -138,14 +138,11 @@ export class OutboxDispatcher {
     return repo.find({ where: { leaseToken: token }, order: { id: 'ASC' } });
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  private async deliver({ row, message, parseError }: ClaimedRow): Promise<void> {
     const { dataSource, sender, clock, logger } = this.deps;
     const attempt = row.attempts + 1;
-    let message: OutboundMessage;
-    try {
-      message = JSON.parse(row.payload) as OutboundMessage;
-    } catch (error) {
-      await this.fail(row, attempt, new SendError(`payload is not JSON: ${String(error)}`, false));
+    if (!message) {
+      await this.fail(row, attempt, new SendError(`payload is not JSON: ${String(parseError)}`, false));
       return;
     }
     try {
@@ -239,12 +236,27 @@ export class OutboxDispatcher {
   }
 }
 
+/** A claimed row with its payload read once: `message` is null when the payload is not JSON. */
+export interface ClaimedRow {
+  row: OutboxRow;
+  message: OutboundMessage | null;
+  parseError?: unknown;
+}
+
+export function parseClaimed(row: OutboxRow): ClaimedRow {
+  try {
+    return { row, message: JSON.parse(row.payload) as OutboundMessage };
+  } catch (error) {
+    return { row, message: null, parseError: error };
+  }
+}
+
 /**
  * Rows that share a conversation, in id order. Rows are joined when they share any conversation key (union-find),
  * so a card to three admins is ordered after the reply to one of them that was written before it.
  */
-export function groupByConversation(rows: OutboxRow[]): OutboxRow[][] {
-  const parent = rows.map((_, index) => index);
+export function groupByConversation(claimed: ClaimedRow[]): ClaimedRow[][] {
+  const parent = claimed.map((_, index) => index);
   const find = (index: number): number => {
     let root = index;
     while (parent[root] !== root) root = parent[root]!;
@@ -256,39 +268,36 @@ export function groupByConversation(rows: OutboxRow[]): OutboxRow[][] {
     return root;
   };
   const owner = new Map<string, number>();
-  rows.forEach((row, index) => {
-    for (const key of conversationKeys(row)) {
+  claimed.forEach((item, index) => {
+    for (const key of conversationKeys(item)) {
       const seen = owner.get(key);
       if (seen === undefined) owner.set(key, index);
       else parent[find(index)] = find(seen);
     }
   });
-  const groups = new Map<number, OutboxRow[]>();
-  rows.forEach((row, index) => {
+  const groups = new Map<number, ClaimedRow[]>();
+  claimed.forEach((item, index) => {
     const root = find(index);
     const list = groups.get(root);
-    if (list) list.push(row);
-    else groups.set(root, [row]);
+    if (list) list.push(item);
+    else groups.set(root, [item]);
   });
-  return [...groups.values()].map((list) => list.sort((a, b) => a.id - b.id));
+  return [...groups.values()].map((list) => list.sort((a, b) => a.row.id - b.row.id));
 }
 
-function conversationKeys(row: OutboxRow): string[] {
-  try {
-    const message = JSON.parse(row.payload) as OutboundMessage;
-    switch (message.channel) {
-      case 'app':
-      case 'card-update':
-        return message.toUser.length > 0 ? message.toUser.map((user) => `app:${user}`) : [`row:${row.id}`];
-      case 'webhook':
-        return [`webhook:${message.webhookUrl ?? ''}`];
-      case 'robot-response':
-        return [`robot:${message.toUser}`];
-      case 'sandbox':
-        return [`sandbox:${message.conversation}`];
-    }
-  } catch {
-    // an unparseable payload fails on its own in deliver()
+function conversationKeys({ row, message }: ClaimedRow): string[] {
+  switch (message?.channel) {
+    case 'app':
+    case 'card-update':
+      return message.toUser.length > 0 ? message.toUser.map((user) => `app:${user}`) : [`row:${row.id}`];
+    case 'webhook':
+      return [`webhook:${message.webhookUrl ?? ''}`];
+    case 'robot-response':
+      return [`robot:${message.toUser}`];
+    case 'sandbox':
+      return [`sandbox:${message.conversation}`];
+    default:
+      // an unparseable payload fails on its own in deliver()
+      return [`row:${row.id}`];
   }
-  return [`row:${row.id}`];
 }

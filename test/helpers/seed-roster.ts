@@ -46,3 +46,20 @@ export async function seedRoster(dataSource: DataSource, now = new Date('2026-11
     .getRepository(AdminGrantEntity)
     .insert({ wecomUserId: 'songzhiwei', name: '宋知微', grantedBy: 'test', grantedAt: now });
 }
+
+/** A fourth filing unit, 区财政局 (DL004), with nobody yet: the unit without a reachable liaison. Returns its id. */
+export async function seedUnitWithoutLiaison(dataSource: DataSource, now = new Date('2026-11-20T01:00:00Z')): Promise<number> {
+  const inserted = await dataSource.getRepository(UnitEntity).insert({
+    code: 'DL004',
+    name: '东岚区财政局',
+    shortName: '区财政局',
+    unitType: '部门',
+    parentName: '东岚区人民政府',
+    systemRolesRaw: '填报单位',
+    isOrganizer: false,
+    isFiler: true,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return Number(inserted.identifiers[0].id);
+}

@@ -28,7 +28,7 @@ import {
 import { ContactEntity, ContactRoleEntity, UnitEntity } from '../../../src/domain/roster/roster-entities';
 import { OutboxEntity, type OutboxRow } from '../../../src/outbox/outbox-entity';
 import type { OutboundMessage } from '../../../src/outbox/outbound-message';
-import { seedRoster } from '../../helpers/seed-roster';
+import { seedRoster, seedUnitWithoutLiaison } from '../../helpers/seed-roster';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../helpers/test-databases';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -84,22 +84,7 @@ describe.each(testDatabaseKinds())('dispatch and rectification on %s', (kind) =>
   beforeEach(async () => {
     db = await createTestDatabase(kind);
     await seedRoster(db.dataSource, T0);
-    const czj = Number(
-      (
-        await db.dataSource.getRepository(UnitEntity).insert({
-          code: 'DL004',
-          name: '东岚区财政局',
-          shortName: '区财政局',
-          unitType: '部门',
-          parentName: '东岚区人民政府',
-          systemRolesRaw: '填报单位',
-          isOrganizer: false,
-          isFiler: true,
-          createdAt: T0,
-          updatedAt: T0,
-        })
-      ).identifiers[0].id,
-    );
+    const czj = await seedUnitWithoutLiaison(db.dataSource, T0);
     const byCode = new Map((await db.dataSource.getRepository(UnitEntity).find()).map((u) => [u.code, u.id]));
     unit = { office: byCode.get('DL001')!, fgj: byCode.get('DL002')!, jtj: byCode.get('DL003')!, czj };
     roundId = Number(

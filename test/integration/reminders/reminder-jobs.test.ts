@@ -28,7 +28,7 @@ import { sendDueReminders, type ReminderRunCounts } from '../../../src/jobs/remi
 import { OutboxEntity, type OutboxRow } from '../../../src/outbox/outbox-entity';
 import type { OutboundMessage } from '../../../src/outbox/outbound-message';
 import { ManualClock } from '../../../src/shared/clock';
-import { seedRoster } from '../../helpers/seed-roster';
+import { seedRoster, seedUnitWithoutLiaison } from '../../helpers/seed-roster';
 import { testLogger } from '../../helpers/silent-logger';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../helpers/test-databases';
 
@@ -54,22 +54,7 @@ describe.each(testDatabaseKinds())('reminder jobs on %s', (kind) => {
     clock = new ManualClock(T0);
     db = await createTestDatabase(kind);
     await seedRoster(db.dataSource, T0);
-    const czj = Number(
-      (
-        await db.dataSource.getRepository(UnitEntity).insert({
-          code: 'DL004',
-          name: '东岚区财政局',
-          shortName: '区财政局',
-          unitType: '部门',
-          parentName: '东岚区人民政府',
-          systemRolesRaw: '填报单位',
-          isOrganizer: false,
-          isFiler: true,
-          createdAt: T0,
-          updatedAt: T0,
-        })
-      ).identifiers[0].id,
-    );
+    const czj = await seedUnitWithoutLiaison(db.dataSource, T0);
     const qian = Number(
       (
         await db.dataSource

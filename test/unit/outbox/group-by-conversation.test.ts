@@ -1,4 +1,4 @@
-import { groupByConversation } from '../../../src/outbox/outbox-dispatcher';
+import { groupByConversation, parseClaimed } from '../../../src/outbox/outbox-dispatcher';
 import type { OutboxRow } from '../../../src/outbox/outbox-entity';
 import type { OutboundMessage } from '../../../src/outbox/outbound-message';
 
@@ -26,11 +26,12 @@ function row(id: number, message: OutboundMessage): OutboxRow {
 }
 
 const text = (content: string) => ({ msgtype: 'text', text: { content } }) as never;
-const ids = (groups: OutboxRow[][]) => groups.map((group) => group.map((r) => r.id));
+const ids = (groups: ReturnType<typeof groupByConversation>) => groups.map((group) => group.map((c) => c.row.id));
+const group = (rows: OutboxRow[]) => groupByConversation(rows.map(parseClaimed));
 
 describe('groupByConversation', () => {
   it('keeps a reply and a card to several admins in one ordered group when they share a person', () => {
-    const groups = groupByConversation([
+    const groups = group([
       row(2, { channel: 'app', toUser: ['admin1', 'liaison', 'admin2'], body: text('card') }),
       row(1, { channel: 'app', toUser: ['liaison'], body: text('reply') }),
       row(3, { channel: 'app', toUser: ['other'], body: text('unrelated') }),
@@ -39,7 +40,7 @@ describe('groupByConversation', () => {
   });
 
   it('joins chains of shared recipients transitively', () => {
-    const groups = groupByConversation([
+    const groups = group([
       row(1, { channel: 'app', toUser: ['a'], body: text('1') }),
       row(2, { channel: 'app', toUser: ['b'], body: text('2') }),
       row(3, { channel: 'app', toUser: ['a', 'c'], body: text('3') }),
@@ -50,7 +51,7 @@ describe('groupByConversation', () => {
   });
 
   it('orders card updates with the cards of the same people and keeps webhooks per group', () => {
-    const groups = groupByConversation([
+    const groups = group([
       row(1, { channel: 'app', toUser: ['a'], body: text('card') }),
       row(2, { channel: 'card-update', toUser: ['a'], responseCode: 'rc', replaceName: '已通过' }),
       row(3, { channel: 'webhook', webhookUrl: 'https://x/hook?key=1', body: text('part 1') } as OutboundMessage),
@@ -62,7 +63,7 @@ describe('groupByConversation', () => {
 
   it('sends an unreadable payload on its own', () => {
     const broken = { ...row(1, { channel: 'app', toUser: ['a'], body: text('x') }), payload: '{not json' };
-    const groups = groupByConversation([broken, row(2, { channel: 'app', toUser: ['a'], body: text('y') })]);
+    const groups = group([broken, row(2, { channel: 'app', toUser: ['a'], body: text('y') })]);
     expect(ids(groups)).toEqual([[1], [2]]);
   });
 });
