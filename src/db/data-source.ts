@@ -34,6 +34,9 @@ export function createDataSource(params: DataSourceParams): DataSource {
       type: 'better-sqlite3',
       database: path,
       enableWAL: path !== ':memory:',
+      // Prepared statements are reused per SQL text. TypeORM's default (100, first in first out) is smaller than the
+      // set of statements a busy bot runs, so hot statements were evicted and prepared again all the time.
+      statementCacheSize: 1000,
       prepareDatabase: (db: { pragma(source: string): unknown }) => {
         db.pragma('busy_timeout = 10000');
         db.pragma('foreign_keys = ON');
@@ -57,7 +60,10 @@ export function createDataSource(params: DataSourceParams): DataSource {
     };
   }
   const dataSource = new DataSource(options);
-  if (params.database.type === 'sqlite') serializeSqliteAccess(dataSource);
+  if (params.database.type === 'sqlite') {
+    bindIntegerParameters(dataSource);
+    serializeSqliteAccess(dataSource);
+  }
   return dataSource;
 }
 
@@ -69,4 +75,29 @@ export async function pingDatabase(dataSource: DataSource): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * TypeORM's SQLite drivers write number parameters into the SQL text (`WHERE "id" = 42`), so every statement that
+ * names an id is new SQL: prepared again each time and pushing the hot statements out of the statement cache. Integers
+ * are bound as BigInt instead: better-sqlite3 binds a BigInt as a 64-bit INTEGER, exactly what the inlined literal
+ * was, so results and column affinity are unchanged, and the SQL text stays the same from one id to the next.
+ * Other numbers (fractions) are left to TypeORM.
+ */
+function bindIntegerParameters(dataSource: DataSource): void {
+  type Escape = (sql: string, parameters: Record<string, unknown>, nativeParameters: Record<string, unknown>) => [string, unknown[]];
+  const driver = dataSource.driver as unknown as { escapeQueryWithParameters: Escape };
+  const original = driver.escapeQueryWithParameters.bind(driver);
+  driver.escapeQueryWithParameters = (sql, parameters, nativeParameters) => {
+    if (!parameters) return original(sql, parameters, nativeParameters);
+    let bound: Record<string, unknown> | undefined;
+    for (const key of Object.keys(parameters)) {
+      const value = parameters[key];
+      if (typeof value === 'number' && Number.isSafeInteger(value)) {
+        bound ??= { ...parameters };
+        bound[key] = BigInt(value);
+      }
+    }
+    return original(sql, bound ?? parameters, nativeParameters);
+  };
 }

@@ -1,4 +1,5 @@
 import { redactUrl } from '../shared/logger';
+import { sendHttpRequest } from './http-transport';
 
 /**
  * Errors of the WeCom REST APIs, and how we react to each errcode (PROTOCOL §3.3).
@@ -96,6 +97,7 @@ export interface RequestWeComJsonOptions {
   /** A body sent as is instead of JSON (media/upload: multipart/form-data). */
   rawBody?: { contentType: string; data: Uint8Array };
   timeoutMs: number;
+  /** A fetch to use instead of the built-in node:http transport (tests that inject failures). */
   fetch?: typeof fetch;
   /** Literal values to scrub from any error text (access token, secret, webhook key). */
   secrets?: string[];
@@ -108,7 +110,6 @@ export interface RequestWeComJsonOptions {
  * rejects with a WeComApiError only when there is no usable answer (network, timeout, HTTP error, bad JSON).
  */
 export async function requestWeComJson(options: RequestWeComJsonOptions): Promise<WeComJsonResponse> {
-  const doFetch = options.fetch ?? fetch;
   const scrub = (text: string): string => scrubSecrets(redactUrl(text), options.secrets);
   const fail = (errmsg: string, httpStatus?: number, retryable = true, cause?: unknown): WeComApiError =>
     new WeComApiError({
@@ -120,20 +121,22 @@ export async function requestWeComJson(options: RequestWeComJsonOptions): Promis
       cause: cause !== undefined ? new Error(scrub(describeNetworkError(cause))) : undefined,
     });
 
-  let response: Response;
+  let response: { status: number };
   let text: string;
+  const headers: Record<string, string> | undefined = options.rawBody
+    ? { 'content-type': options.rawBody.contentType }
+    : options.body === undefined
+      ? undefined
+      : { 'content-type': 'application/json; charset=utf-8' };
+  const body = options.rawBody ? options.rawBody.data : options.body === undefined ? undefined : JSON.stringify(options.body);
   try {
-    response = await doFetch(options.url, {
-      method: options.method,
-      headers: options.rawBody
-        ? { 'content-type': options.rawBody.contentType }
-        : options.body === undefined
-          ? undefined
-          : { 'content-type': 'application/json; charset=utf-8' },
-      body: options.rawBody ? options.rawBody.data : options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    text = await response.text();
+    if (options.fetch) {
+      const answer = await options.fetch(options.url, { method: options.method, headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
+      response = answer;
+      text = await answer.text();
+    } else {
+      ({ text, ...response } = await sendHttpRequest({ method: options.method, url: options.url, headers, body, timeoutMs: options.timeoutMs }));
+    }
   } catch (err) {
     if (isTimeout(err)) throw fail(`transport: no answer within ${options.timeoutMs} ms`, undefined, true, err);
     throw fail(`transport: ${describeNetworkError(err)}`, undefined, true, err);
@@ -180,8 +183,14 @@ function isTimeout(err: unknown): boolean {
 
 function describeNetworkError(err: unknown): string {
   if (err === null || typeof err !== 'object') return String(err);
-  const { message, cause } = err as { message?: unknown; cause?: unknown };
-  const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
+  const { message, cause, code: ownCode } = err as { message?: unknown; cause?: unknown; code?: unknown };
+  // fetch puts the system error (ECONNREFUSED …) in `cause`; node:http raises it directly
+  const code =
+    cause && typeof cause === 'object' && 'code' in cause
+      ? String((cause as { code: unknown }).code)
+      : typeof ownCode === 'string'
+        ? ownCode
+        : undefined;
   const text = typeof message === 'string' ? message : String(err);
   return code ? `${text} (${code})` : text;
 }
