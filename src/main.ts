@@ -7,6 +7,7 @@ import { createChatComponents } from './chat/chat-setup';
 import { SessionReaper } from './chat/flow/session-reaper';
 import { deadLetterNotices } from './chat/dead-letter-notices';
 import { Inbox } from './chat/inbox';
+import { CallbackLoad } from './http/callback-load';
 import type { AppConfig } from './config/app-config';
 import { loadConfig } from './config/load-config';
 import { readEnvironment } from './config/read-env';
@@ -127,7 +128,9 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     ? new RobotMediaClient({ encodingAesKey: wecom.robot.encodingAesKey, timeoutMs: wecom.requestTimeoutMs })
     : undefined;
   const chat = createChatComponents(sandbox ? sandbox.chatConfig(config) : config, overrides.baseDir, { fileFetcher });
+  const callbackLoad = new CallbackLoad();
   const inbox = new Inbox({
+    callbackLoad,
     dataSource,
     clock,
     logger: logger.child({ component: 'inbox' }),
@@ -172,6 +175,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     appCallback,
     robotCallback,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    callbackLoad,
     extraRoutes: sandbox ? (router) => sandbox.mountRoutes(router) : undefined,
   });
 

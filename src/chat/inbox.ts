@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { CallbackLoad } from '../http/callback-load';
 import type { Clock } from '../shared/clock';
 import { hashUserId, type Logger } from '../shared/logger';
 import { insertIgnore } from '../db/insert-ignore';
+import { readInstant, runSql } from '../db/raw-sql';
 import { enqueueOutbox, type OutboxItem } from '../outbox/outbox-writer';
 import type { InboundMessage } from './inbound-message';
 import { InboxEntity, UserLockEntity, type InboxRow } from './inbox-entity';
+import { createInboxInsert, type InboxInsert } from './inbox-insert';
 import type { MessageHandler } from './message-handler';
 import { replyTo } from './reply-address';
 
@@ -29,7 +32,18 @@ export interface InboxDeps {
   maxConcurrentUsers?: number;
   /** How often stored but unprocessed messages are looked for (after a crash, or another instance). Default 5 s. */
   sweepIntervalMs?: number;
+  /**
+   * Callbacks waiting for their answer. While any are, one user is processed at a time and processing yields to
+   * them between messages: WeCom's 5 s limit on the answer is hard, a reply a moment later is not.
+   */
+  callbackLoad?: CallbackLoad;
 }
+
+/** Longest a message waits for callbacks to be answered before it is processed anyway. */
+const CALLBACK_YIELD_MS = 25;
+
+/** How many of a user's stored messages are read at once. */
+const DRAIN_BATCH = 20;
 
 export const SYSTEM_BUSY_TEXT = '抱歉，系统暂时无法处理您的消息，已记录并通知管理员。请稍后再试，或直接联系政务公开办。';
 
@@ -45,29 +59,27 @@ export class Inbox {
   private activeDrains = 0;
   private readonly drainSlots: Array<() => void> = [];
 
+  private readonly insert: InboxInsert;
+
   constructor(private readonly deps: InboxDeps) {
     this.instanceId = deps.instanceId ?? `inbox-${randomUUID().slice(0, 8)}`;
+    this.insert = createInboxInsert(deps.dataSource);
   }
 
   /** Store the message. 'duplicate' when it was already stored (a retry). Processing starts in the background. */
   async accept(message: InboundMessage): Promise<'accepted' | 'duplicate'> {
     const now = this.deps.clock.now();
-    const inserted =
-      (await insertIgnore(this.deps.dataSource.manager, InboxEntity, [
-        {
-          channel: message.channel,
-          msgKey: message.msgKey.slice(0, 191),
-          userId: message.userId,
-          chatType: message.chatType,
-          chatId: message.chatId ?? null,
-          msgType: message.msgType.slice(0, 32),
-          text: message.text ?? null,
-          payload: JSON.stringify(message),
-          status: 'received',
-          attempts: 0,
-          receivedAt: now,
-        },
-      ])) > 0;
+    const inserted = await this.insert({
+      channel: message.channel,
+      msgKey: message.msgKey.slice(0, 191),
+      userId: message.userId,
+      chatType: message.chatType,
+      chatId: message.chatId ?? null,
+      msgType: message.msgType.slice(0, 32),
+      text: message.text ?? null,
+      payload: JSON.stringify(message),
+      receivedAt: now,
+    });
     if (!inserted) {
       this.deps.logger.info(
         { channel: message.channel, msgKey: message.msgKey, userHash: hashUserId(message.userId) },
@@ -127,9 +139,20 @@ export class Inbox {
     return rows.length;
   }
 
-  private async withDrainSlot(work: () => Promise<void>): Promise<void> {
+  /** How many users may be processed at once now: one while callbacks wait for their answer. */
+  private drainLimit(): number {
     const limit = this.deps.maxConcurrentUsers ?? 4;
-    while (this.activeDrains >= limit) await new Promise<void>((resolve) => this.drainSlots.push(resolve));
+    return this.deps.callbackLoad?.busy ? Math.min(1, limit) : limit;
+  }
+
+  private async withDrainSlot(work: () => Promise<void>): Promise<void> {
+    while (this.activeDrains >= this.drainLimit()) {
+      await new Promise<void>((resolve) => {
+        this.drainSlots.push(resolve);
+        // when the callbacks are answered, the other slots open again
+        if (this.activeDrains < (this.deps.maxConcurrentUsers ?? 4)) this.deps.callbackLoad?.onceCalm(() => this.wakeDrains());
+      });
+    }
     this.activeDrains++;
     try {
       await work();
@@ -139,27 +162,60 @@ export class Inbox {
     }
   }
 
+  private wakeDrains(): void {
+    const waiting = this.drainSlots.splice(0);
+    for (const resolve of waiting) resolve();
+  }
+
   private async drainUser(userId: string): Promise<void> {
     if (!(await this.lockUser(userId))) return; // another instance holds this user; it drains, or the sweep retries
     const leaseMs = (this.deps.userLeaseSeconds ?? 60) * 1000;
     let lockedAt = Date.now();
     try {
       for (;;) {
-        const next = await this.deps.dataSource.getRepository(InboxEntity).findOne({
-          where: { userId, status: 'received' },
-          order: { id: 'ASC' },
-        });
-        if (!next) return;
-        if (Date.now() - lockedAt > leaseMs / 3) {
-          await this.refreshLock(userId);
-          lockedAt = Date.now();
+        // the user's next messages in order; messages stored meanwhile are found by the next read
+        const batch = await this.receivedMessages(userId, DRAIN_BATCH);
+        if (batch.length === 0) return;
+        for (const next of batch) {
+          // let waiting callbacks be stored and answered first
+          if (this.deps.callbackLoad?.busy) await this.deps.callbackLoad.yieldTo(CALLBACK_YIELD_MS);
+          if (Date.now() - lockedAt > leaseMs / 3) {
+            if (!(await this.refreshLock(userId))) return; // the lease was lost: another instance carries on
+            lockedAt = Date.now();
+          }
+          // A failure stops this user's queue (order is kept); the sweep tries again later, which is the back-off.
+          if (!(await this.processOne(next))) return;
         }
-        // A failure stops this user's queue (order is kept); the sweep tries again later, which is the back-off.
-        if (!(await this.processOne(next))) return;
       }
     } finally {
       await this.unlockUser(userId);
     }
+  }
+
+  /** The user's stored, unprocessed messages, oldest first. */
+  private async receivedMessages(userId: string, limit: number): Promise<InboxRow[]> {
+    const { rows } = await runSql<Record<string, unknown>>(
+      this.deps.dataSource.manager,
+      'SELECT id, channel, msg_key, user_id, chat_type, chat_id, msg_type, payload, status, attempts, last_error, received_at ' +
+        `FROM inbound_messages WHERE user_id = ? AND status = 'received' ORDER BY id ASC LIMIT ${limit}`,
+      [userId],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      channel: String(row.channel),
+      msgKey: String(row.msg_key),
+      userId: String(row.user_id),
+      chatType: String(row.chat_type),
+      chatId: row.chat_id === null ? null : String(row.chat_id),
+      msgType: String(row.msg_type),
+      text: null, // the payload holds it
+      payload: String(row.payload),
+      status: 'received',
+      attempts: Number(row.attempts),
+      lastError: row.last_error === null ? null : String(row.last_error),
+      receivedAt: readInstant(row.received_at),
+      processedAt: null,
+    }));
   }
 
   /** False when the message failed and stays queued for another attempt. */
@@ -168,7 +224,7 @@ export class Inbox {
     const maxAttempts = this.deps.maxAttempts ?? 3;
     const message = reviveMessage(row);
     const attempt = row.attempts + 1;
-    await dataSource.getRepository(InboxEntity).update({ id: row.id }, { attempts: attempt });
+    await runSql(dataSource.manager, 'UPDATE inbound_messages SET attempts = ? WHERE id = ?', [attempt, row.id]);
     const log = { inboxId: row.id, msgKey: row.msgKey, channel: row.channel, userHash: hashUserId(row.userId) };
     if (attempt > maxAttempts) {
       await this.giveUp(row, message, row.lastError ?? 'too many attempts');
@@ -192,9 +248,7 @@ export class Inbox {
           items.unshift({ dedupeKey: `reply:${row.id}`, message: replyTo(message, replies.join('\n\n')), origin: 'reply' });
         }
         await enqueueOutbox(manager, items, now, this.deps.outboxMaxAttempts);
-        await manager
-          .getRepository(InboxEntity)
-          .update({ id: row.id }, { status: 'done', processedAt: now, lastError: null });
+        await runSql(manager, "UPDATE inbound_messages SET status = 'done', processed_at = ?, last_error = NULL WHERE id = ?", [now, row.id]);
       });
       logger.info({ ...log, replies: replies.length, outbox: items.length }, 'inbound message processed');
       if (items.length) this.deps.onOutboxWritten?.();
@@ -229,31 +283,28 @@ export class Inbox {
   }
 
   private async lockUser(userId: string): Promise<boolean> {
-    const { dataSource } = this.deps;
-    await insertIgnore(dataSource.manager, UserLockEntity, [{ userId, owner: null, leaseUntil: null }]);
+    if (await this.refreshLock(userId)) return true;
+    // first time for this user (no lock row yet), or someone else holds it
+    await insertIgnore(this.deps.dataSource.manager, UserLockEntity, [{ userId, owner: null, leaseUntil: null }]);
     return this.refreshLock(userId);
   }
 
   private async refreshLock(userId: string): Promise<boolean> {
     const now = this.deps.clock.now();
     const until = new Date(now.getTime() + (this.deps.userLeaseSeconds ?? 60) * 1000);
-    const result = await this.deps.dataSource
-      .createQueryBuilder()
-      .update(UserLockEntity)
-      .set({ owner: this.instanceId, leaseUntil: until })
-      .where('user_id = :userId', { userId })
-      .andWhere('(owner IS NULL OR owner = :me OR lease_until < :now)', { me: this.instanceId, now })
-      .execute();
-    return Boolean(result.affected);
+    const { affected } = await runSql(
+      this.deps.dataSource.manager,
+      'UPDATE user_locks SET owner = ?, lease_until = ? WHERE user_id = ? AND (owner IS NULL OR owner = ? OR lease_until < ?)',
+      [this.instanceId, until, userId, this.instanceId, now],
+    );
+    return affected > 0;
   }
 
   private async unlockUser(userId: string): Promise<void> {
-    await this.deps.dataSource
-      .createQueryBuilder()
-      .update(UserLockEntity)
-      .set({ owner: null, leaseUntil: null })
-      .where('user_id = :userId AND owner = :me', { userId, me: this.instanceId })
-      .execute();
+    await runSql(this.deps.dataSource.manager, 'UPDATE user_locks SET owner = NULL, lease_until = NULL WHERE user_id = ? AND owner = ?', [
+      userId,
+      this.instanceId,
+    ]);
   }
 }
 

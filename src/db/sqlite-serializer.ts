@@ -10,18 +10,56 @@ import type { DataSource, QueryRunner } from 'typeorm';
  * ROLLBACK, and any statement from another async context waits until it is free. Ownership follows the async
  * context (AsyncLocalStorage) of `dataSource.transaction(...)`. MySQL needs none of this (a pool of connections).
  */
+/** The synchronous better-sqlite3 handle (the part used here). */
+export interface SynchronousDatabase {
+  readonly inTransaction: boolean;
+  prepare(sql: string): { run(...parameters: unknown[]): { changes: number } };
+  transaction<T>(fn: () => T): () => T;
+}
+
+const handles = new WeakMap<DataSource, { runWhenFree(task: (db: SynchronousDatabase) => void): void }>();
+
+/**
+ * Run synchronous work on the SQLite connection as soon as no transaction holds it: at once when it is free, else
+ * right after the transaction that holds it ends, before any waiting transaction may start. For short writes that
+ * must not queue behind whole conversations (storing an accepted callback). The task must not await: it runs
+ * between two statements of nobody. Undefined when the data source is not a serialized SQLite one.
+ */
+export function sqliteRunWhenFree(dataSource: DataSource): ((task: (db: SynchronousDatabase) => void) => void) | undefined {
+  return handles.get(dataSource)?.runWhenFree;
+}
+
 export function serializeSqliteAccess(dataSource: DataSource): void {
   const storage = new AsyncLocalStorage<symbol>();
   const UNMANAGED = Symbol('unmanaged transaction');
   let owner: symbol | null = null;
   let waiters: Array<() => void> = [];
+  let urgent: Array<(db: SynchronousDatabase) => void> = [];
 
+  const database = (): SynchronousDatabase | undefined =>
+    (dataSource.driver as unknown as { databaseConnection?: SynchronousDatabase }).databaseConnection;
+  const runUrgent = () => {
+    const db = database();
+    while (urgent.length > 0 && owner === null && db && !db.inTransaction) {
+      const tasks = urgent;
+      urgent = [];
+      for (const task of tasks) task(db);
+    }
+  };
   const free = () => {
     owner = null;
+    runUrgent(); // before anyone else can take the connection
     const wake = waiters;
     waiters = [];
     for (const resolve of wake) resolve();
   };
+  handles.set(dataSource, {
+    runWhenFree(task) {
+      if (!database()) throw new Error('the SQLite database is not open');
+      urgent.push(task);
+      runUrgent();
+    },
+  });
   const waitUntilMine = async (me: symbol | undefined) => {
     while (owner !== null && owner !== me && !(owner === UNMANAGED && me === undefined)) {
       await new Promise<void>((resolve) => waiters.push(resolve));

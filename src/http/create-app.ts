@@ -5,6 +5,7 @@ import type { InboundMessage } from '../chat/inbound-message';
 import type { Logger } from '../shared/logger';
 import type { AppCallbackAdapter } from '../wecom/app-callback-adapter';
 import type { RobotCallbackAdapter } from '../wecom/robot-callback-adapter';
+import type { CallbackLoad } from './callback-load';
 import { mountCallbackRoute } from './routes/callback-route';
 import { mountHealthRoute } from './routes/health-route';
 
@@ -17,6 +18,8 @@ export interface AppDeps {
   appCallback?: AppCallbackAdapter;
   robotCallback?: RobotCallbackAdapter;
   bodyLimitBytes: number;
+  /** Counts callbacks waiting for their answer (see CallbackLoad). */
+  callbackLoad?: CallbackLoad;
   /** Extra routes mounted by other channels (the sandbox). */
   extraRoutes?: (router: Router) => void;
 }
@@ -52,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
     enableHint: 'WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY',
     accept: deps.accept,
     bodyLimitBytes: deps.bodyLimitBytes,
+    load: deps.callbackLoad,
   });
   mountCallbackRoute(router, {
     channel: 'robot',
@@ -60,6 +64,7 @@ export function createApp(deps: AppDeps): Koa {
     enableHint: 'WECOM_ROBOT_TOKEN, WECOM_ROBOT_ENCODING_AES_KEY',
     accept: deps.accept,
     bodyLimitBytes: deps.bodyLimitBytes,
+    load: deps.callbackLoad,
   });
   mountHealthRoute(router, deps.databaseReachable);
   deps.extraRoutes?.(router);

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { OutboxConfig } from '../config/app-config';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
+import { runSql } from '../db/raw-sql';
 import { OutboxEntity, type OutboxRow } from './outbox-entity';
 import type { OutboundMessage } from './outbound-message';
 import { enqueueOutbox, type OutboxItem } from './outbox-writer';
@@ -100,9 +101,10 @@ export class OutboxDispatcher {
     // Per conversation in order, conversations in parallel. A message to several people (a review card to
     // every admin) joins the conversations of all of them, so nobody sees two messages swap places.
     const queue = groupByConversation(rows.map(parseClaimed));
+    const twins = await this.rowsWithRecentTwin(rows);
     const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 8, queue.length) }, async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const claimed of group) await this.deliver(claimed);
+        for (const claimed of group) await this.deliver(claimed, twins.has(claimed.row.id));
       }
     });
     await Promise.all(workers);
@@ -138,7 +140,7 @@ export class OutboxDispatcher {
     return repo.find({ where: { leaseToken: token }, order: { id: 'ASC' } });
   }
 
-  private async deliver({ row, message, parseError }: ClaimedRow): Promise<void> {
+  private async deliver({ row, message, parseError }: ClaimedRow, repeatsRecentMessage: boolean): Promise<void> {
     const { dataSource, sender, clock, logger } = this.deps;
     const attempt = row.attempts + 1;
     if (!message) {
@@ -146,27 +148,22 @@ export class OutboxDispatcher {
       return;
     }
     try {
-      const repeatsRecentMessage = await this.hasRecentTwin(row);
       const result = await sender.send(message, { outboxId: row.id, dedupeKey: row.dedupeKey, attempt, repeatsRecentMessage });
       const now = clock.now();
-      const update = await dataSource
-        .getRepository(OutboxEntity)
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({
-          status: 'sent',
-          attempts: attempt,
-          sentAt: now,
-          updatedAt: now,
-          leaseToken: null,
-          leaseUntil: null,
-          remoteId: result?.remoteId ?? null,
-          lastError: result?.rejectedRecipients?.length
-            ? `rejected recipients: ${result.rejectedRecipients.join('|')}`
-            : null,
-        })
-        .where('id = :id AND lease_token = :token', { id: row.id, token: row.leaseToken })
-        .execute();
+      const update = await runSql(
+        dataSource.manager,
+        "UPDATE outbox SET status = 'sent', attempts = ?, sent_at = ?, updated_at = ?, lease_token = NULL, lease_until = NULL, " +
+          'remote_id = ?, last_error = ? WHERE id = ? AND lease_token = ?',
+        [
+          attempt,
+          now,
+          now,
+          result?.remoteId?.slice(0, 191) ?? null,
+          result?.rejectedRecipients?.length ? `rejected recipients: ${result.rejectedRecipients.join('|')}`.slice(0, 2000) : null,
+          row.id,
+          row.leaseToken,
+        ],
+      );
       if (!update.affected) {
         logger.warn({ outboxId: row.id, dedupeKey: row.dedupeKey }, 'outbox lease lost before marking sent');
       } else {
@@ -177,18 +174,22 @@ export class OutboxDispatcher {
     }
   }
 
-  /** An earlier row with the same payload sent within WeCom's longest duplicate-check window (4 h). */
-  private async hasRecentTwin(row: OutboxRow): Promise<boolean> {
+  /**
+   * The claimed rows that repeat an earlier row's payload sent (or being sent) within WeCom's longest
+   * duplicate-check window (4 h): one query for the whole batch.
+   */
+  private async rowsWithRecentTwin(rows: OutboxRow[]): Promise<Set<number>> {
     const since = new Date(this.deps.clock.now().getTime() - DUPLICATE_WINDOW_MS);
-    const twin = await this.deps.dataSource
-      .getRepository(OutboxEntity)
-      .createQueryBuilder('o')
-      .select('o.id', 'id')
-      .where('o.payloadHash = :hash AND o.id < :id AND o.updatedAt >= :since', { hash: row.payloadHash, id: row.id, since })
-      .andWhere("o.status IN ('sent', 'sending')")
-      .limit(1)
-      .getRawOne<{ id: number }>();
-    return Boolean(twin);
+    const hashes = [...new Set(rows.map((row) => row.payloadHash))];
+    const { rows: firsts } = await runSql<{ payload_hash: string; first_id: number | string }>(
+      this.deps.dataSource.manager,
+      'SELECT payload_hash, MIN(id) AS first_id FROM outbox ' +
+        `WHERE payload_hash IN (${hashes.map(() => '?').join(', ')}) AND updated_at >= ? AND status IN ('sent', 'sending') ` +
+        'GROUP BY payload_hash',
+      [...hashes, since],
+    );
+    const firstByHash = new Map(firsts.map((first) => [first.payload_hash, Number(first.first_id)]));
+    return new Set(rows.filter((row) => (firstByHash.get(row.payloadHash) ?? Infinity) < row.id).map((row) => row.id));
   }
 
   private async fail(row: OutboxRow, attempt: number, error: unknown): Promise<void> {

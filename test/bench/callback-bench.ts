@@ -21,7 +21,8 @@ import { systemClock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
 import { AppCallbackAdapter } from '../../src/wecom/app-callback-adapter';
 import { InboxEntity } from '../../src/chat/inbox-entity';
-import { buildAppTextXml, encodeQuery, startFakeWeCom, WeComCallbackClient } from '../fake-wecom';
+import { buildAppTextXml, encodeQuery, WeComCallbackClient } from '../fake-wecom';
+import { startThreadedFakeWeCom } from './fake-wecom-worker';
 import { createTestDatabase, testDatabaseKinds, type TestDatabaseKind } from '../helpers/test-databases';
 
 const CORP_ID = 'ww1a2b3c4d5e6f7a8b';
@@ -120,7 +121,7 @@ async function floor(): Promise<{ closed: ReturnType<typeof summary>; open: Retu
 async function pipeline(kind: TestDatabaseKind, floorClosed: number): Promise<void> {
   const db = await createTestDatabase(kind);
   await importUnitsCommand(db.dataSource, resolve(__dirname, '../fixtures/units.csv'), { actor: 'bench', clock: systemClock });
-  const fake = await startFakeWeCom({
+  const fake = await startThreadedFakeWeCom({
     corps: [{ corpId: CORP_ID, agents: [{ agentId: AGENT_ID, secret: 'bench-secret' }] }],
     users: liaisons,
     memberPerMinute: 1_000_000,
@@ -161,7 +162,7 @@ async function pipeline(kind: TestDatabaseKind, floorClosed: number): Promise<vo
   const seconds = (Date.now() - started) / 1000;
   const stored = await runtime.dataSource.getRepository(InboxEntity).count();
   const sent = await runtime.dataSource.getRepository(OutboxEntity).count({ where: { status: 'sent' } });
-  const delivered = fake.appMessages().length;
+  const delivered = await fake.appMessageCount();
   console.log(
     `  stored ${stored}/${expected} messages, ${sent} replies sent, ${delivered} received by the fake WeCom; ` +
       `all ${2 * COUNT} measured callbacks answered end to end in ${seconds.toFixed(1)} s`,

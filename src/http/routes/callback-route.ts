@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { InboundMessage } from '../../chat/inbound-message';
 import { hashUserId, type Logger } from '../../shared/logger';
 import { CallbackRejectedError } from '../../wecom/callback-crypto';
+import type { CallbackLoad } from '../callback-load';
 import { BodyTooLargeError, readRawBody } from '../raw-body';
 
 /** What a WeCom channel's callback needs: verify the URL, turn a POST into a message. */
@@ -19,6 +20,8 @@ export interface CallbackRouteDeps {
   enableHint: string;
   accept(message: InboundMessage): Promise<'accepted' | 'duplicate'>;
   bodyLimitBytes: number;
+  /** Counts the callbacks waiting for their answer, so background work can step back. */
+  load?: CallbackLoad;
 }
 
 /** Message types that are not conversation: stream refreshes of the robot (we never leave a stream open). */
@@ -62,6 +65,15 @@ export function mountCallbackRoute(router: Router, deps: CallbackRouteDeps): voi
   });
 
   router.post(deps.path, async (ctx) => {
+    const end = deps.load?.begin();
+    try {
+      await receiveCallback(ctx);
+    } finally {
+      end?.();
+    }
+  });
+
+  const receiveCallback = async (ctx: Context) => {
     if (!deps.adapter) {
       ctx.req.resume();
       return channelOff(ctx);
@@ -83,5 +95,5 @@ export function mountCallbackRoute(router: Router, deps: CallbackRouteDeps): voi
     }
     ctx.status = 200;
     ctx.body = '';
-  });
+  };
 }
