@@ -115,7 +115,9 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       clock,
     });
 
+  const callbackLoad = new CallbackLoad();
   const dispatcher = new OutboxDispatcher({
+    callbackLoad,
     dataSource,
     sender: sandbox ? sandbox.sender(sender) : sender,
     clock,
@@ -128,7 +130,6 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
     ? new RobotMediaClient({ encodingAesKey: wecom.robot.encodingAesKey, timeoutMs: wecom.requestTimeoutMs })
     : undefined;
   const chat = createChatComponents(sandbox ? sandbox.chatConfig(config) : config, overrides.baseDir, { fileFetcher });
-  const callbackLoad = new CallbackLoad();
   const inbox = new Inbox({
     callbackLoad,
     dataSource,
@@ -216,6 +217,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
         );
       }
       logger.info({ flows: [...chat.flows.keys()] }, 'conversation flows loaded');
+      callbackLoad.start();
       dispatcher.start();
       inbox.start();
       sessionReaper.start();
@@ -246,6 +248,7 @@ export function createRuntime(config: AppConfig, overrides: RuntimeOverrides = {
       await sessionReaper.stop();
       await inbox.stop();
       await dispatcher.stop();
+      callbackLoad.stop();
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { CallbackLoad } from '../http/callback-load';
 import type { Clock } from '../shared/clock';
@@ -33,14 +34,11 @@ export interface InboxDeps {
   /** How often stored but unprocessed messages are looked for (after a crash, or another instance). Default 5 s. */
   sweepIntervalMs?: number;
   /**
-   * Callbacks waiting for their answer. While any are, one user is processed at a time and processing yields to
-   * them between messages: WeCom's 5 s limit on the answer is hard, a reply a moment later is not.
+   * While callbacks queue for their answer, processing pauses between messages (see CallbackLoad): WeCom's 5 s
+   * limit on the answer is hard, a reply a moment later is not.
    */
   callbackLoad?: CallbackLoad;
 }
-
-/** Longest a message waits for callbacks to be answered before it is processed anyway. */
-const CALLBACK_YIELD_MS = 25;
 
 /** How many of a user's stored messages are read at once. */
 const DRAIN_BATCH = 20;
@@ -139,20 +137,9 @@ export class Inbox {
     return rows.length;
   }
 
-  /** How many users may be processed at once now: one while callbacks wait for their answer. */
-  private drainLimit(): number {
-    const limit = this.deps.maxConcurrentUsers ?? 4;
-    return this.deps.callbackLoad?.busy ? Math.min(1, limit) : limit;
-  }
-
   private async withDrainSlot(work: () => Promise<void>): Promise<void> {
-    while (this.activeDrains >= this.drainLimit()) {
-      await new Promise<void>((resolve) => {
-        this.drainSlots.push(resolve);
-        // when the callbacks are answered, the other slots open again
-        if (this.activeDrains < (this.deps.maxConcurrentUsers ?? 4)) this.deps.callbackLoad?.onceCalm(() => this.wakeDrains());
-      });
-    }
+    const limit = this.deps.maxConcurrentUsers ?? 4;
+    while (this.activeDrains >= limit) await new Promise<void>((resolve) => this.drainSlots.push(resolve));
     this.activeDrains++;
     try {
       await work();
@@ -162,29 +149,30 @@ export class Inbox {
     }
   }
 
-  private wakeDrains(): void {
-    const waiting = this.drainSlots.splice(0);
-    for (const resolve of waiting) resolve();
-  }
-
   private async drainUser(userId: string): Promise<void> {
     if (!(await this.lockUser(userId))) return; // another instance holds this user; it drains, or the sweep retries
     const leaseMs = (this.deps.userLeaseSeconds ?? 60) * 1000;
     let lockedAt = Date.now();
+    let lastWorkMs = 0;
     try {
       for (;;) {
         // the user's next messages in order; messages stored meanwhile are found by the next read
         const batch = await this.receivedMessages(userId, DRAIN_BATCH);
         if (batch.length === 0) return;
         for (const next of batch) {
-          // let waiting callbacks be stored and answered first
-          if (this.deps.callbackLoad?.busy) await this.deps.callbackLoad.yieldTo(CALLBACK_YIELD_MS);
+          // Back to the event loop between messages: on SQLite every statement is synchronous, so a drain would
+          // otherwise run all its messages in one go while callbacks wait unread. Callbacks waiting go first.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          await this.deps.callbackLoad?.pace(lastWorkMs);
           if (Date.now() - lockedAt > leaseMs / 3) {
             if (!(await this.refreshLock(userId))) return; // the lease was lost: another instance carries on
             lockedAt = Date.now();
           }
           // A failure stops this user's queue (order is kept); the sweep tries again later, which is the back-off.
-          if (!(await this.processOne(next))) return;
+          const started = performance.now();
+          const processed = await this.processOne(next);
+          lastWorkMs = performance.now() - started;
+          if (!processed) return;
         }
       }
     } finally {

@@ -1,57 +1,79 @@
+import { performance } from 'node:perf_hooks';
+
+/** How often the event loop's delay is sampled. */
+const SAMPLE_MS = 5;
+/** A loop late by more than this while callbacks arrive means callbacks are queueing unread. */
+const LAG_LIMIT_MS = 4;
+/** Callbacks count as arriving when the last one came within this. */
+const RECENT_MS = 100;
+/** Under pressure, background work pauses this many times as long as it worked (it keeps a third of the time). */
+const PAUSE_FACTOR = 2;
+/** Longest single pause. */
+const MAX_PAUSE_MS = 50;
+
 /**
- * How many WeCom callbacks are being received right now (between the request and its answer).
+ * Keeps the answers to WeCom callbacks ahead of the background work of the same process.
  *
- * WeCom waits at most 5 s for the answer to a callback and then sends it again, so a burst of callbacks that is
- * answered late grows by itself. Background work that can wait (processing stored messages, which the outbox
- * answers later) asks this gauge and steps back while callbacks are waiting: it never stops, it only slows down.
+ * WeCom waits at most 5 s for the answer to a callback and then sends it again, so a burst answered late grows by
+ * itself; the reply to a message, which leaves through the outbox, may come a moment later. In one event loop the
+ * callbacks that wait are invisible (unread in their sockets), so the signal is the loop's own delay: while callbacks
+ * arrive and the loop runs late, background work (processing stored messages) pauses after each piece, twice as
+ * long as the piece took. It never stops: under a steady stream it keeps a third of the time, and without pressure
+ * it runs freely.
  */
 export class CallbackLoad {
   private inFlight = 0;
-  private calmListeners: Array<() => void> = [];
+  private lastArrival = Number.NEGATIVE_INFINITY;
+  private lagMs = 0;
+  private pauseUntil = 0;
+  private sampler: NodeJS.Timeout | undefined;
+
+  /** Start sampling the event loop's delay (a cheap timer; unref'd). */
+  start(): void {
+    if (this.sampler) return;
+    let expected = performance.now() + SAMPLE_MS;
+    this.sampler = setInterval(() => {
+      const now = performance.now();
+      // the largest recent delay, fading: one punctual tick does not clear a busy loop
+      this.lagMs = Math.max(now - expected, this.lagMs * 0.5);
+      expected = now + SAMPLE_MS;
+    }, SAMPLE_MS);
+    this.sampler.unref?.();
+  }
+
+  stop(): void {
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = undefined;
+    this.lagMs = 0;
+  }
 
   /** A callback arrived; call the returned function once it is answered. */
   begin(): () => void {
     this.inFlight++;
+    this.lastArrival = performance.now();
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       this.inFlight--;
-      if (this.inFlight === 0) {
-        const listeners = this.calmListeners;
-        this.calmListeners = [];
-        for (const listener of listeners) listener();
-      }
     };
   }
 
-  /** True while at least one callback waits for its answer. */
-  get busy(): boolean {
-    return this.inFlight > 0;
+  /** True while callbacks arrive and wait: one is being received, or the loop runs late. */
+  get pressed(): boolean {
+    if (performance.now() - this.lastArrival > RECENT_MS) return false;
+    return this.inFlight > 0 || this.lagMs > LAG_LIMIT_MS;
   }
 
   /**
-   * Resolves when no callback is waiting, or after `maxWaitMs` at the latest (so background work keeps moving
-   * under a steady stream of callbacks, only slower).
+   * Called by background work before its next piece, with how long the last piece took. Under pressure it waits
+   * (all background work shares one schedule of pauses); otherwise it resolves at once.
    */
-  yieldTo(maxWaitMs: number): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(finish, maxWaitMs);
-      this.onceCalm(finish);
-    });
-  }
-
-  /** Called once, the next time no callback is waiting (at once when none is). */
-  onceCalm(listener: () => void): void {
-    if (this.inFlight === 0) listener();
-    else this.calmListeners.push(listener);
+  async pace(lastWorkMs: number): Promise<void> {
+    if (!this.pressed) return;
+    const now = performance.now();
+    this.pauseUntil = Math.max(this.pauseUntil, now) + Math.min(MAX_PAUSE_MS, Math.max(1, lastWorkMs * PAUSE_FACTOR));
+    const wait = this.pauseUntil - now;
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(wait, MAX_PAUSE_MS * 4)));
   }
 }

@@ -27,7 +27,15 @@ export interface OutboxDispatcherDeps {
   deadLetterNotices?: (row: OutboxRow, manager: EntityManager) => Promise<OutboxItem[]>;
   /** How many conversations are sent to in parallel. */
   concurrency?: number;
+  /**
+   * While callbacks queue for their answer, sending pauses between messages (see CallbackLoad). A send mostly waits
+   * for WeCom; its own work is counted as a fixed SEND_WORK_MS, so a slow WeCom does not stretch the pauses.
+   */
+  callbackLoad?: { pace(lastWorkMs: number): Promise<void> };
 }
+
+/** What one send costs the event loop (building, encoding, reading the answer, marking the row), roughly. */
+const SEND_WORK_MS = 1;
 
 /**
  * Sends what the outbox holds. Rows are claimed with a lease (status sending + a token + an expiry), so several
@@ -104,7 +112,10 @@ export class OutboxDispatcher {
     const twins = await this.rowsWithRecentTwin(rows);
     const workers = Array.from({ length: Math.min(this.deps.concurrency ?? 8, queue.length) }, async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const claimed of group) await this.deliver(claimed, twins.has(claimed.row.id));
+        for (const claimed of group) {
+          await this.deps.callbackLoad?.pace(SEND_WORK_MS);
+          await this.deliver(claimed, twins.has(claimed.row.id));
+        }
       }
     });
     await Promise.all(workers);

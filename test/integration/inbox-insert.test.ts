@@ -1,0 +1,79 @@
+import { createInboxInsert, type NewInboxRow } from '../../src/chat/inbox-insert';
+import { InboxEntity } from '../../src/chat/inbox-entity';
+import { readInstant } from '../../src/db/raw-sql';
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/test-databases';
+
+let seq = 0;
+function row(extra: Partial<NewInboxRow> = {}): NewInboxRow {
+  seq++;
+  return {
+    channel: 'app',
+    msgKey: `msg-${seq}`,
+    userId: 'luojiahe',
+    chatType: 'single',
+    chatId: null,
+    msgType: 'text',
+    text: '帮助',
+    payload: JSON.stringify({ text: '帮助' }),
+    receivedAt: new Date('2026-11-23T01:02:03.456Z'),
+    ...extra,
+  };
+}
+
+describe.each(testDatabaseKinds())('storing accepted callbacks on %s', (kind) => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  it('stores a message once: the same key again is reported as not new', async () => {
+    const insert = createInboxInsert(db.dataSource);
+    const first = row();
+    expect(await insert(first)).toBe(true);
+    expect(await insert({ ...first, text: 'again' })).toBe(false);
+    const stored = await db.dataSource.getRepository(InboxEntity).find();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ msgKey: first.msgKey, text: '帮助', status: 'received', attempts: 0, userId: 'luojiahe' });
+    expect(stored[0]!.receivedAt.toISOString()).toBe('2026-11-23T01:02:03.456Z');
+  });
+
+  it('stores concurrent callbacks, each with its own outcome', async () => {
+    const insert = createInboxInsert(db.dataSource);
+    const rows = Array.from({ length: 30 }, () => row());
+    const outcomes = await Promise.all([...rows, rows[3]!, rows[7]!].map((r) => insert(r)));
+    expect(outcomes.filter(Boolean)).toHaveLength(30);
+    expect(await db.dataSource.getRepository(InboxEntity).count()).toBe(30);
+  });
+
+  if (kind === 'sqlite') {
+    it('writes a callback that arrives during a transaction right after it, before the next waiting transaction', async () => {
+      const insert = createInboxInsert(db.dataSource);
+      const order: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const first = db.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT 1');
+        await held;
+        order.push('first transaction ends');
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = db.dataSource.transaction(async (manager) => {
+        const count = await manager.getRepository(InboxEntity).count();
+        order.push(`second transaction sees ${count}`);
+      });
+      const stored = insert(row()).then((isNew) => order.push(`stored ${isNew}`));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(order).toEqual([]); // the connection is held: nothing written yet
+      release();
+      await Promise.all([first, second, stored]);
+      expect(order).toEqual(['first transaction ends', 'stored true', 'second transaction sees 1']);
+    });
+
+    it('reads back datetime text as UTC', () => {
+      expect(readInstant('2026-11-23 01:02:03.456').toISOString()).toBe('2026-11-23T01:02:03.456Z');
+    });
+  }
+});

@@ -1,0 +1,49 @@
+import { performance } from 'node:perf_hooks';
+import { CallbackLoad } from '../../../src/http/callback-load';
+
+describe('CallbackLoad', () => {
+  it('is not pressed before any callback arrived, and background work goes on at once', async () => {
+    const load = new CallbackLoad();
+    expect(load.pressed).toBe(false);
+    const started = performance.now();
+    await load.pace(40);
+    expect(performance.now() - started).toBeLessThan(20);
+  });
+
+  it('is pressed while a callback waits for its answer, and not once it is answered on an idle loop', () => {
+    const load = new CallbackLoad();
+    const end = load.begin();
+    expect(load.pressed).toBe(true);
+    end();
+    end(); // a second call changes nothing
+    expect(load.pressed).toBe(false);
+  });
+
+  it('under pressure, pauses background work twice as long as its last piece took, one pause after another', async () => {
+    const load = new CallbackLoad();
+    const end = load.begin();
+    const started = performance.now();
+    await Promise.all([load.pace(5), load.pace(5)]); // two workers share the schedule: 10 ms + 10 ms
+    const waited = performance.now() - started;
+    end();
+    expect(waited).toBeGreaterThanOrEqual(18);
+    expect(waited).toBeLessThan(1000);
+  });
+
+  it('counts a late event loop as pressure while callbacks keep arriving', async () => {
+    const load = new CallbackLoad();
+    load.start();
+    try {
+      load.begin()(); // one arrived and was answered
+      expect(load.pressed).toBe(false);
+      const until = performance.now() + 30;
+      while (performance.now() < until) {
+        // block the loop: the sampler's next tick comes late
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      expect(load.pressed).toBe(true);
+    } finally {
+      load.stop();
+    }
+  });
+});
