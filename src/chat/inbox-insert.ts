@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { DateUtils } from 'typeorm/util/DateUtils';
 import { insertIgnore } from '../db/insert-ignore';
+import { sqliteDatetime } from '../db/raw-sql';
 import { sqliteRunWhenFree, type SynchronousDatabase } from '../db/sqlite-serializer';
 import { InboxEntity, type InboxRow } from './inbox-entity';
 
@@ -81,7 +81,7 @@ export function createInboxInsert(dataSource: DataSource): InboxInsert {
           row.msgType,
           row.text,
           row.payload,
-          DateUtils.mixedDateToUtcDatetimeString(row.receivedAt),
+          sqliteDatetime(row.receivedAt),
         ],
         resolve,
         reject,

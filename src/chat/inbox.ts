@@ -37,7 +37,7 @@ export interface InboxDeps {
    * While callbacks queue for their answer, processing pauses between messages (see CallbackLoad): WeCom's 5 s
    * limit on the answer is hard, a reply a moment later is not.
    */
-  callbackLoad?: CallbackLoad;
+  callbackLoad?: Pick<CallbackLoad, 'pace'>;
 }
 
 /** How many of a user's stored messages are read at once. */
@@ -184,7 +184,7 @@ export class Inbox {
   private async receivedMessages(userId: string, limit: number): Promise<InboxRow[]> {
     const { rows } = await runSql<Record<string, unknown>>(
       this.deps.dataSource.manager,
-      'SELECT id, channel, msg_key, user_id, chat_type, chat_id, msg_type, payload, status, attempts, last_error, received_at ' +
+      'SELECT id, channel, msg_key, user_id, chat_type, chat_id, msg_type, text, payload, attempts, last_error, received_at ' +
         `FROM inbound_messages WHERE user_id = ? AND status = 'received' ORDER BY id ASC LIMIT ${limit}`,
       [userId],
     );
@@ -196,7 +196,7 @@ export class Inbox {
       chatType: String(row.chat_type),
       chatId: row.chat_id === null ? null : String(row.chat_id),
       msgType: String(row.msg_type),
-      text: null, // the payload holds it
+      text: row.text === null ? null : String(row.text),
       payload: String(row.payload),
       status: 'received',
       attempts: Number(row.attempts),

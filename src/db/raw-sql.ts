@@ -18,7 +18,7 @@ export interface SqlResult<T> {
 export async function runSql<T = Record<string, unknown>>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<SqlResult<T>> {
   const sqlite = isSqlite(manager);
   const values = parameters.map((value) => {
-    if (value instanceof Date) return sqlite ? DateUtils.mixedDateToUtcDatetimeString(value) : value;
+    if (value instanceof Date) return sqlite ? sqliteDatetime(value) : value;
     if (typeof value === 'boolean') return value ? 1 : 0;
     return value;
   });
@@ -49,6 +49,7 @@ export function readInstant(value: unknown): Date {
   return new Date(/^\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text) ? `${text.replace(' ', 'T')}Z` : text);
 }
 
-export function readNullableInstant(value: unknown): Date | null {
-  return value === null || value === undefined ? null : readInstant(value);
+/** A Date as TypeORM writes it into a SQLite `datetime` column: "YYYY-MM-DD HH:MM:SS.sss" in UTC. */
+export function sqliteDatetime(value: Date): string {
+  return DateUtils.mixedDateToUtcDatetimeString(value) as string;
 }

@@ -1,15 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
 
-/**
- * better-sqlite3 gives TypeORM one connection for the whole process. Two transactions started by two concurrent
- * tasks would share it ("cannot start a transaction within a transaction"), and a plain statement of one task
- * issued while another task's transaction is open would silently become part of it — and be rolled back with it.
- *
- * This makes the single connection safe to share: a transaction owns the connection from BEGIN to COMMIT or
- * ROLLBACK, and any statement from another async context waits until it is free. Ownership follows the async
- * context (AsyncLocalStorage) of `dataSource.transaction(...)`. MySQL needs none of this (a pool of connections).
- */
 /** The synchronous better-sqlite3 handle (the part used here). */
 export interface SynchronousDatabase {
   readonly inTransaction: boolean;
@@ -29,6 +20,16 @@ export function sqliteRunWhenFree(dataSource: DataSource): ((task: (db: Synchron
   return handles.get(dataSource)?.runWhenFree;
 }
 
+/**
+ * better-sqlite3 gives TypeORM one connection for the whole process. Two transactions started by two concurrent
+ * tasks would share it ("cannot start a transaction within a transaction"), and a plain statement of one task
+ * issued while another task's transaction is open would silently become part of it — and be rolled back with it.
+ *
+ * This makes the single connection safe to share: a transaction owns the connection from BEGIN to COMMIT or
+ * ROLLBACK, and any statement from another async context waits until it is free. Ownership follows the async
+ * context (AsyncLocalStorage) of `dataSource.transaction(...)`. MySQL needs none of this (a pool of connections).
+ * Short synchronous writes may go ahead of the transactions waiting for the connection (sqliteRunWhenFree).
+ */
 export function serializeSqliteAccess(dataSource: DataSource): void {
   const storage = new AsyncLocalStorage<symbol>();
   const UNMANAGED = Symbol('unmanaged transaction');

@@ -4,6 +4,7 @@ import type { OutboxConfig } from '../config/app-config';
 import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { runSql } from '../db/raw-sql';
+import type { CallbackLoad } from '../http/callback-load';
 import { OutboxEntity, type OutboxRow } from './outbox-entity';
 import type { OutboundMessage } from './outbound-message';
 import { enqueueOutbox, type OutboxItem } from './outbox-writer';
@@ -31,7 +32,7 @@ export interface OutboxDispatcherDeps {
    * While callbacks queue for their answer, sending pauses between messages (see CallbackLoad). A send mostly waits
    * for WeCom; its own work is counted as a fixed SEND_WORK_MS, so a slow WeCom does not stretch the pauses.
    */
-  callbackLoad?: { pace(lastWorkMs: number): Promise<void> };
+  callbackLoad?: Pick<CallbackLoad, 'pace'>;
 }
 
 /** What one send costs the event loop (building, encoding, reading the answer, marking the row), roughly. */

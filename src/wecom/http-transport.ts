@@ -61,7 +61,9 @@ export function sendHttpRequest(request: TransportRequest): Promise<TransportRes
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', (error) => finish(error));
-      res.on('aborted', () => finish(new Error('the answer was cut off')));
+      res.on('close', () => {
+        if (!res.complete) finish(new Error('the connection closed before the whole answer arrived'));
+      });
     });
     const timer = setTimeout(() => {
       const timeout = new TransportTimeoutError(`no answer within ${request.timeoutMs} ms`);

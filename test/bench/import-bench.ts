@@ -18,25 +18,15 @@ import { FindingEntity, InspectionQueueEntity } from '../../src/domain/inspectio
 import { importInspection, readInspectionFile, type InspectionImportSummary } from '../../src/domain/inspection/inspection-import';
 import { loadProblemVocabulary } from '../../src/domain/inspection/problem-vocabulary';
 import { createTestDatabase, type TestDatabaseKind } from '../helpers/test-databases';
+import { envDatabases, envWholeNumber } from './bench-env';
 
 const ROOT = resolve(__dirname, '../..');
 const TARGET_MS = 5000;
 const UNITS = 200;
 
-function envAccounts(): number {
-  const raw = process.env.BENCH_ACCOUNTS ?? '10000';
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 100) throw new Error(`BENCH_ACCOUNTS must be a whole number >= 100, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
-function envDatabases(): TestDatabaseKind[] {
-  const list = (process.env.BENCH_DATABASES ?? 'sqlite,mysql').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const kind of list) if (kind !== 'sqlite' && kind !== 'mysql') throw new Error(`BENCH_DATABASES: unknown database ${kind} (sqlite, mysql)`);
-  return list as TestDatabaseKind[];
-}
 
-const ACCOUNTS = envAccounts();
+const ACCOUNTS = envWholeNumber('BENCH_ACCOUNTS', 10000, 100);
 const DATABASES = envDatabases();
 
 const TOPICS = ['发布', '政务', '服务', '之声', '在线', '资讯', '融媒', '先锋', '青年', '民生', '视窗', '便民', '快讯', '观察', '热线'];

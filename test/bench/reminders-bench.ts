@@ -32,6 +32,7 @@ import { WeComApiClient } from '../../src/wecom/wecom-api-client';
 import { WeComSender } from '../../src/wecom/wecom-sender';
 import { startFakeWeCom } from '../fake-wecom';
 import { createTestDatabase, type TestDatabaseKind } from '../helpers/test-databases';
+import { envDatabases, envWholeNumber } from './bench-env';
 
 const ROOT = resolve(__dirname, '../..');
 const CORP_ID = 'ww5c1d7e2f3a4b6c8d';
@@ -62,23 +63,9 @@ const DEADLINES: Array<{ kind: DeadlineKind; dueOn: string; title: string; deliv
   { kind: 'custom', dueOn: '2026-11-11', title: '更新政务新媒体账号联络人信息', deliverable: '联络人信息表' },
 ];
 
-function envUnits(): number {
-  const raw = process.env.BENCH_UNITS ?? '10000';
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 2) throw new Error(`BENCH_UNITS must be a whole number >= 2, got ${JSON.stringify(raw)}`);
-  return n;
-}
 
-function envDatabases(): TestDatabaseKind[] {
-  const list = (process.env.BENCH_DATABASES ?? 'sqlite,mysql')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const kind of list) if (kind !== 'sqlite' && kind !== 'mysql') throw new Error(`BENCH_DATABASES: unknown database ${kind} (sqlite, mysql)`);
-  return list as TestDatabaseKind[];
-}
 
-const UNITS = envUnits();
+const UNITS = envWholeNumber('BENCH_UNITS', 10000, 2);
 const DATABASES = envDatabases();
 
 function officeHours(): { start: string; end: string } {

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { OPEN_FILING } from '../sandbox/open-filing-script';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -182,24 +183,7 @@ run('the sandbox in a browser', () => {
 
       // 钟雨桐, liaison of 区发改局, files a 快手 account her unit did not have yet
       await page.locator('[data-person="zhongyutong"]').click();
-      const answers: Array<[string, string]> = [
-        ['开设备案', '新开设的是哪个平台的账号'],
-        ['快手', '账号名称是什么'],
-        ['东岚发改快讯', '账号ID或访问地址'],
-        ['dlfgkx2026', '哪一天开设'],
-        ['昨天', '就是东岚区发展和改革局吗'],
-        ['是', '主要功能'],
-        ['发布发改政务信息、解读惠企政策', '基本功能'],
-        ['跳过', '官方认证'],
-        ['已认证', '运维模式'],
-        ['自营', '具体负责人'],
-        ['钟雨桐', '手机号'],
-        ['17700000218', '分管负责人'],
-        ['崔建民', '主要负责人'],
-        ['跳过', '请核对「开设备案」的内容'],
-        ['确认', '已提交开设备案'],
-      ];
-      for (const [text, expected] of answers) await say(page, text, expected);
+      for (const [text, expected] of OPEN_FILING) await say(page, text, expected);
       const submitted = await lastBotMessage(page).innerText();
       const filingNo = /BA\d{4}-\d{6}/.exec(submitted)?.[0];
       expect(filingNo).toBeDefined();

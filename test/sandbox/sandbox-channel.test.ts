@@ -18,29 +18,12 @@ import { loadDeadlineRules } from '../../src/domain/deadlines/deadline-rules';
 import { loadConfig } from '../../src/config/load-config';
 import { OffsetClock } from '../helpers/offset-clock';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/test-databases';
+import { OPEN_FILING } from './open-filing-script';
 import { ROOT, SandboxBot, textOf } from './sandbox-harness';
 
 /** Monday 2026-11-23, 08:00 in Beijing: a working day, before office hours. */
 const START = '2026-11-23T08:00:00+08:00';
 
-/** The 开设备案 conversation of a liaison of 区发改局 (one unit: the unit step is skipped). */
-const OPEN_FILING: Array<[string, string]> = [
-  ['开设备案', '新开设的是哪个平台的账号'],
-  ['快手', '账号名称是什么'],
-  ['东岚发改快讯', '账号ID或访问地址'],
-  ['dlfgkx2026', '哪一天开设'],
-  ['昨天', '就是东岚区发展和改革局吗'],
-  ['是', '主要功能'],
-  ['发布发改政务信息', '基本功能'],
-  ['跳过', '官方认证'],
-  ['已认证', '运维模式'],
-  ['自营', '具体负责人'],
-  ['钟雨桐', '手机号'],
-  ['17700000218', '分管负责人'],
-  ['崔建民', '主要负责人'],
-  ['跳过', '请核对「开设备案」的内容'],
-  ['确认', '已提交开设备案'],
-];
 
 describe.each(testDatabaseKinds())('the sandbox channel on %s', (kind) => {
   let db: TestDatabase;
