@@ -40,6 +40,12 @@ export interface InboxDeps {
   callbackLoad?: Pick<CallbackLoad, 'pace'>;
 }
 
+/** A user's drain in this process: `again` asks it to look for new messages once more before it ends. */
+interface UserDrain {
+  again: boolean;
+  done: Promise<void>;
+}
+
 /** How many of a user's stored messages are read at once. */
 const DRAIN_BATCH = 20;
 
@@ -52,7 +58,7 @@ export const SYSTEM_BUSY_TEXT = '抱歉，系统暂时无法处理您的消息�
  */
 export class Inbox {
   private readonly instanceId: string;
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly drains = new Map<string, UserDrain>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private activeDrains = 0;
   private readonly drainSlots: Array<() => void> = [];
@@ -89,22 +95,41 @@ export class Inbox {
     return 'accepted';
   }
 
-  /** Process the user's stored messages after whatever is already queued for them in this process. */
+  /**
+   * Process the user's stored messages; resolves when every message stored before the call is processed (or has
+   * failed and waits for the sweep). One drain per user at a time: a call while the user's drain runs does not queue
+   * another drain per message — a burst of a thousand messages would leave a thousand empty drains behind it, run
+   * back to back without letting go of the event loop — but asks the running one to look once more when it is done.
+   */
   schedule(userId: string): Promise<void> {
-    const previous = this.chains.get(userId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.withDrainSlot(() => this.drainUser(userId)))
-      .catch((error) => this.deps.logger.error({ err: error, userHash: hashUserId(userId) }, 'inbox drain failed'))
-      .finally(() => {
-        if (this.chains.get(userId) === next) this.chains.delete(userId);
-      });
-    this.chains.set(userId, next);
-    return next;
+    const running = this.drains.get(userId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const drain: UserDrain = { again: false, done: Promise.resolve() };
+    drain.done = (async () => {
+      for (;;) {
+        drain.again = false;
+        try {
+          await this.withDrainSlot(() => this.drainUser(userId));
+        } catch (error) {
+          this.deps.logger.error({ err: error, userHash: hashUserId(userId) }, 'inbox drain failed');
+        }
+        // checked and removed in one step: a schedule() from now on starts a new drain
+        if (!drain.again) {
+          this.drains.delete(userId);
+          return;
+        }
+      }
+    })();
+    this.drains.set(userId, drain);
+    return drain.done;
   }
 
   /** Resolves when nothing is being processed in this process (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+    while (this.drains.size > 0) await Promise.all([...this.drains.values()].map((drain) => drain.done));
   }
 
   start(): void {
@@ -133,7 +158,7 @@ export class Inbox {
       .where("m.status = 'received'")
       .limit(200)
       .getRawMany<{ userId: string }>();
-    for (const row of rows) if (!this.chains.has(row.userId)) void this.schedule(row.userId);
+    for (const row of rows) if (!this.drains.has(row.userId)) void this.schedule(row.userId);
     return rows.length;
   }
 

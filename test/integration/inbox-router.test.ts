@@ -107,6 +107,35 @@ describe.each(testDatabaseKinds())('inbox and router on %s', (kind) => {
     expect(sender.textsTo('zhongyutong')).toEqual(['收到一', '收到二', '收到三']);
   });
 
+  it('drains a burst of one user\'s messages in one pass, not one pass per message', async () => {
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const handler: MessageHandler = {
+      async handle(message, context) {
+        if (message.text === '0') await blocked;
+        order.push(message.text ?? '');
+        context.reply(`收到${message.text}`);
+      },
+    };
+    const inbox = makeInbox(handler);
+    const drains = jest.spyOn(inbox as unknown as { drainUser(userId: string): Promise<void> }, 'drainUser');
+    const texts = Array.from({ length: 30 }, (_, i) => String(i));
+    await inbox.accept(text('zhongyutong', texts[0]));
+    for (const t of texts.slice(1)) await inbox.accept(text('zhongyutong', t));
+    release();
+    await inbox.idle();
+    expect(order).toEqual(texts);
+    // the first drain, and at most one more for what arrived after its last read
+    expect(drains.mock.calls.length).toBeLessThanOrEqual(2);
+    // a message stored after the drains ended starts a new one
+    await inbox.accept(text('zhongyutong', '30'));
+    await inbox.idle();
+    expect(order.at(-1)).toBe('30');
+    await dispatcher.runOnce();
+    expect(sender.textsTo('zhongyutong')).toHaveLength(31);
+  });
+
   it('rolls back a failing handler, retries it, and after the last attempt tells the user politely', async () => {
     let calls = 0;
     const handler: MessageHandler = {
