@@ -11,10 +11,12 @@ export interface SynchronousDatabase {
 const handles = new WeakMap<DataSource, { runWhenFree(task: (db: SynchronousDatabase) => void): void }>();
 
 /**
- * Run synchronous work on the SQLite connection as soon as no transaction holds it: at once when it is free, else
- * right after the transaction that holds it ends, before any waiting transaction may start. For short writes that
- * must not queue behind whole conversations (storing an accepted callback). The task must not await: it runs
- * between two statements of nobody. Undefined when the data source is not a serialized SQLite one.
+ * Run synchronous work on the SQLite connection as soon as no transaction holds it: when it is free, at the end of
+ * this turn of the event loop, together with the work submitted in the same turn (one commit for the callbacks read
+ * in one turn); when a transaction holds it, right after that transaction ends, before any waiting transaction may
+ * start. For short writes that must not queue behind whole conversations (storing an accepted callback). The task
+ * must not await: it runs between two statements of nobody. Undefined when the data source is not a serialized
+ * SQLite one.
  */
 export function sqliteRunWhenFree(dataSource: DataSource): ((task: (db: SynchronousDatabase) => void) => void) | undefined {
   return handles.get(dataSource)?.runWhenFree;
@@ -54,11 +56,18 @@ export function serializeSqliteAccess(dataSource: DataSource): void {
     waiters = [];
     for (const resolve of wake) resolve();
   };
+  let turnScheduled = false;
   handles.set(dataSource, {
     runWhenFree(task) {
-      if (!database()) throw new Error('the SQLite database is not open');
+      const db = database();
+      if (!db) throw new Error('the SQLite database is not open');
       urgent.push(task);
-      runUrgent();
+      if (owner !== null || db.inTransaction || turnScheduled) return; // at free(), or with this turn's others
+      turnScheduled = true;
+      setImmediate(() => {
+        turnScheduled = false;
+        runUrgent(); // does nothing if a transaction took the connection meanwhile: then right after it
+      });
     },
   });
   const waitUntilMine = async (me: symbol | undefined) => {

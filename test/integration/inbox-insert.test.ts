@@ -48,6 +48,29 @@ describe.each(testDatabaseKinds())('storing accepted callbacks on %s', (kind) =>
     expect(await db.dataSource.getRepository(InboxEntity).count()).toBe(30);
   });
 
+  it('writes a burst in arrival order and tells each retry in it apart, row by row', async () => {
+    const insert = createInboxInsert(db.dataSource);
+    const earlier = row();
+    expect(await insert(earlier)).toBe(true);
+    const burst = Array.from({ length: 12 }, () => row());
+    // a retry of a message stored before, and a retry of one in the same burst
+    const sent = [...burst.slice(0, 5), { ...earlier }, ...burst.slice(5), { ...burst[2]! }];
+    const outcomes = await Promise.all(sent.map((r) => insert(r)));
+    expect(outcomes).toEqual(sent.map((_, i) => i !== 5 && i !== sent.length - 1));
+    const stored = await db.dataSource.getRepository(InboxEntity).find({ order: { id: 'ASC' } });
+    expect(stored.map((m) => m.msgKey)).toEqual([earlier, ...burst].map((r) => r.msgKey));
+  });
+
+  it('a row that cannot be stored fails alone; the others of its burst are stored', async () => {
+    const insert = createInboxInsert(db.dataSource);
+    const rows = Array.from({ length: 6 }, () => row());
+    const broken = { ...row(), userId: null as unknown as string }; // user_id is NOT NULL
+    const outcomes = await Promise.allSettled([...rows.slice(0, 3), broken, ...rows.slice(3)].map((r) => insert(r)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(outcomes.filter((o) => o.status === 'fulfilled').every((o) => (o as PromiseFulfilledResult<boolean>).value)).toBe(true);
+    expect(await db.dataSource.getRepository(InboxEntity).count()).toBe(6);
+  });
+
   if (kind === 'sqlite') {
     it('writes a callback that arrives during a transaction right after it, before the next waiting transaction', async () => {
       const insert = createInboxInsert(db.dataSource);

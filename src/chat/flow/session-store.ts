@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { InboundChannel } from '../inbound-message';
 import { FlowSessionEntity, type FlowSessionRow } from './flow-session-entity';
+import { isUniqueViolation } from '../../db/unique-violation';
 
 /** One answer as kept in a session: the parsed value, how it is shown, and what the person typed. */
 export interface StoredAnswer {
@@ -140,10 +141,4 @@ function fromRow(row: FlowSessionRow): FlowSession {
     expiresAt: row.expiresAt,
     rev: Number(row.rev),
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? '';
-  return code === 'ER_DUP_ENTRY' || code.startsWith('SQLITE_CONSTRAINT');
 }

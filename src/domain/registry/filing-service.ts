@@ -27,6 +27,7 @@ import {
   type FilingType,
   type PlatformType,
 } from './vocabulary';
+import { isUniqueViolation } from '../../db/unique-violation';
 
 /**
  * Filings (备案, DOMAIN §3.1–3.2): a liaison submits an opening, change, suspension or cancellation for a unit it is
@@ -711,12 +712,6 @@ async function pendingByKey(manager: EntityManager, pendingKey: string): Promise
   return manager.getRepository(FilingEntity).findOne({ where: { pendingKey } });
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: unknown; errno?: unknown; driverError?: { code?: unknown; errno?: unknown } };
-  const codes = [e?.code, e?.driverError?.code].filter((c): c is string => typeof c === 'string');
-  const errnos = [e?.errno, e?.driverError?.errno];
-  return codes.some((c) => c === 'ER_DUP_ENTRY' || c.startsWith('SQLITE_CONSTRAINT_UNIQUE')) || errnos.includes(1062);
-}
 
 async function audit(
   manager: EntityManager,
