@@ -6,8 +6,8 @@ const SAMPLE_MS = 5;
 const LAG_LIMIT_MS = 4;
 /** Callbacks count as arriving when the last one came within this. */
 const RECENT_MS = 100;
-/** Under pressure, background work pauses this many times as long as it worked (it keeps a third of the time). */
-const PAUSE_FACTOR = 2;
+/** Under pressure, background work pauses this many times as long as it worked (it keeps a fifth of the time). */
+const PAUSE_FACTOR = 4;
 /** Longest single pause. */
 const MAX_PAUSE_MS = 50;
 
@@ -17,9 +17,9 @@ const MAX_PAUSE_MS = 50;
  * WeCom waits at most 5 s for the answer to a callback and then sends it again, so a burst answered late grows by
  * itself; the reply to a message, which leaves through the outbox, may come a moment later. In one event loop the
  * callbacks that wait are invisible (unread in their sockets), so the signal is the loop's own delay: while callbacks
- * arrive and the loop runs late, background work (processing stored messages) pauses after each piece, twice as
- * long as the piece took. It never stops: under a steady stream it keeps a third of the time, and without pressure
- * it runs freely.
+ * arrive and the loop runs late, background work (processing stored messages, sending) pauses after each piece,
+ * four times as long as the piece took. It never stops: under a steady stream it keeps a fifth of the time, and
+ * without pressure it runs freely, so the backlog of a burst is worked off as soon as the burst is over.
  */
 export class CallbackLoad {
   private inFlight = 0;

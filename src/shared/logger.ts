@@ -44,9 +44,19 @@ export function createLogger(level: LogLevel = 'info', destination?: pino.Destin
   );
 }
 
-/** A short stable hash of a userid for logs (not reversible without the roster). */
+const userHashes = new Map<string, string>();
+/** Users whose hashes are remembered (the roster of a district is a few hundred people). */
+const USER_HASH_CACHE_SIZE = 5000;
+
+/** A short stable hash of a userid for logs (not reversible without the roster). Remembered: every callback logs it. */
 export function hashUserId(userId: string): string {
-  return createHash('sha256').update(`wecom-user:${userId}`).digest('hex').slice(0, 12);
+  let hash = userHashes.get(userId);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(`wecom-user:${userId}`).digest('hex').slice(0, 12);
+    if (userHashes.size >= USER_HASH_CACHE_SIZE) userHashes.clear();
+    userHashes.set(userId, hash);
+  }
+  return hash;
 }
 
 /** Mask a mobile number for display outside a single chat with its owner: 139****1234. */
