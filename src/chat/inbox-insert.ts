@@ -10,6 +10,13 @@ export type NewInboxRow = Pick<InboxRow, 'channel' | 'msgKey' | 'userId' | 'chat
 /** Stores one accepted message unless (channel, msgKey) is already there. True when it was new. */
 export type InboxInsert = (row: NewInboxRow) => Promise<boolean>;
 
+/** A callback waiting for its row to be written, with the statement's parameters. */
+interface Pending {
+  values: unknown[];
+  resolve(inserted: boolean): void;
+  reject(error: unknown): void;
+}
+
 const SQLITE_INSERT =
   'INSERT INTO "inbound_messages" ("channel", "msg_key", "user_id", "chat_type", "chat_id", "msg_type", "text", "payload", "status", "attempts", "received_at") ' +
   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', 0, ?) ON CONFLICT DO NOTHING";
@@ -28,11 +35,6 @@ export function createInboxInsert(dataSource: DataSource): InboxInsert {
   const runWhenFree = sqliteRunWhenFree(dataSource);
   if (!runWhenFree) return createMysqlInboxInsert(dataSource);
 
-  interface Pending {
-    values: unknown[];
-    resolve(inserted: boolean): void;
-    reject(error: unknown): void;
-  }
   let pending: Pending[] = [];
   let scheduled = false;
   let statement: ReturnType<SynchronousDatabase['prepare']> | undefined;
@@ -111,11 +113,6 @@ const MYSQL_BATCH_ROWS = 200;
  * callback only. (Not INSERT IGNORE: it would also store a broken row, coerced, instead of failing it.)
  */
 function createMysqlInboxInsert(dataSource: DataSource): InboxInsert {
-  interface Pending {
-    values: unknown[];
-    resolve(inserted: boolean): void;
-    reject(error: unknown): void;
-  }
   const pending: Pending[] = [];
   let writing = false;
 
