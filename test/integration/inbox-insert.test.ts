@@ -61,6 +61,22 @@ describe.each(testDatabaseKinds())('storing accepted callbacks on %s', (kind) =>
     expect(stored.map((m) => m.msgKey)).toEqual([earlier, ...burst].map((r) => r.msgKey));
   });
 
+  it('writes the callbacks that arrive together in one go, not one write each', async () => {
+    const insert = createInboxInsert(db.dataSource);
+    const rows = Array.from({ length: 10 }, () => row());
+    if (kind === 'sqlite') {
+      const connection = (db.dataSource.driver as unknown as { databaseConnection: { transaction: (...args: unknown[]) => unknown } }).databaseConnection;
+      const transactions = jest.spyOn(connection, 'transaction');
+      expect(await Promise.all(rows.map((r) => insert(r)))).toEqual(rows.map(() => true));
+      expect(transactions).toHaveBeenCalledTimes(1); // one transaction, one commit, for the turn's ten callbacks
+    } else {
+      const writes = jest.spyOn(db.dataSource, 'createQueryRunner');
+      expect(await Promise.all(rows.map((r) => insert(r)))).toEqual(rows.map(() => true));
+      expect(writes).toHaveBeenCalledTimes(2); // the first alone, the nine that came while it was written together
+    }
+    expect(await db.dataSource.getRepository(InboxEntity).count()).toBe(10);
+  });
+
   it('a row that cannot be stored fails alone; the others of its burst are stored', async () => {
     const insert = createInboxInsert(db.dataSource);
     const rows = Array.from({ length: 6 }, () => row());
