@@ -111,13 +111,15 @@ export class Inbox {
     drain.done = (async () => {
       for (;;) {
         drain.again = false;
+        let finished = false;
         try {
-          await this.withDrainSlot(() => this.drainUser(userId));
+          finished = await this.withDrainSlot(() => this.drainUser(userId));
         } catch (error) {
           this.deps.logger.error({ err: error, userHash: hashUserId(userId) }, 'inbox drain failed');
         }
-        // checked and removed in one step: a schedule() from now on starts a new drain
-        if (!drain.again) {
+        // Checked and removed in one step: a schedule() from now on starts a new drain. A drain that stopped early
+        // is not repeated at once: a failed message waits for the sweep (its back-off), a user locked elsewhere too.
+        if (!drain.again || !finished) {
           this.drains.delete(userId);
           return;
         }
@@ -162,20 +164,21 @@ export class Inbox {
     return rows.length;
   }
 
-  private async withDrainSlot(work: () => Promise<void>): Promise<void> {
+  private async withDrainSlot<T>(work: () => Promise<T>): Promise<T> {
     const limit = this.deps.maxConcurrentUsers ?? 4;
     while (this.activeDrains >= limit) await new Promise<void>((resolve) => this.drainSlots.push(resolve));
     this.activeDrains++;
     try {
-      await work();
+      return await work();
     } finally {
       this.activeDrains--;
       this.drainSlots.shift()?.();
     }
   }
 
-  private async drainUser(userId: string): Promise<void> {
-    if (!(await this.lockUser(userId))) return; // another instance holds this user; it drains, or the sweep retries
+  /** True when the user's queue was worked off; false when it stopped early (lock elsewhere, a failed message). */
+  private async drainUser(userId: string): Promise<boolean> {
+    if (!(await this.lockUser(userId))) return false; // another instance holds this user; it drains, or the sweep retries
     const leaseMs = (this.deps.userLeaseSeconds ?? 60) * 1000;
     let lockedAt = Date.now();
     let lastWorkMs = 0;
@@ -183,21 +186,21 @@ export class Inbox {
       for (;;) {
         // the user's next messages in order; messages stored meanwhile are found by the next read
         const batch = await this.receivedMessages(userId, DRAIN_BATCH);
-        if (batch.length === 0) return;
+        if (batch.length === 0) return true;
         for (const next of batch) {
           // Back to the event loop between messages: on SQLite every statement is synchronous, so a drain would
           // otherwise run all its messages in one go while callbacks wait unread. Callbacks waiting go first.
           await new Promise<void>((resolve) => setImmediate(resolve));
           await this.deps.callbackLoad?.pace(lastWorkMs);
           if (Date.now() - lockedAt > leaseMs / 3) {
-            if (!(await this.refreshLock(userId))) return; // the lease was lost: another instance carries on
+            if (!(await this.refreshLock(userId))) return false; // the lease was lost: another instance carries on
             lockedAt = Date.now();
           }
           // A failure stops this user's queue (order is kept); the sweep tries again later, which is the back-off.
           const started = performance.now();
           const processed = await this.processOne(next);
           lastWorkMs = performance.now() - started;
-          if (!processed) return;
+          if (!processed) return false;
         }
       }
     } finally {

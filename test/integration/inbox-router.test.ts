@@ -139,6 +139,32 @@ describe.each(testDatabaseKinds())('inbox and router on %s', (kind) => {
     expect(sender.textsTo('zhongyutong')).toHaveLength(31);
   });
 
+  it('does not retry a failed message at once because more arrived meanwhile: the order waits for the sweep', async () => {
+    const calls: string[] = [];
+    const handler: MessageHandler = {
+      async handle(message, context) {
+        calls.push(message.text ?? '');
+        if (message.text === '一') {
+          await new Promise((r) => setTimeout(r, 30));
+          throw new Error('boom');
+        }
+        context.reply(`收到${message.text}`);
+      },
+    };
+    const inbox = makeInbox(handler);
+    await inbox.accept(text('zhongyutong', '一'));
+    await new Promise((r) => setTimeout(r, 5)); // '一' is being processed
+    await Promise.all([inbox.accept(text('zhongyutong', '二')), inbox.accept(text('zhongyutong', '三'))]);
+    await inbox.idle();
+    expect(calls).toEqual(['一']); // one attempt; '二' and '三' stay behind it
+    const stored = await db.dataSource.getRepository(InboxEntity).find({ order: { id: 'ASC' } });
+    expect(stored.map((m) => [m.text, m.status, m.attempts])).toEqual([
+      ['一', 'received', 1],
+      ['二', 'received', 0],
+      ['三', 'received', 0],
+    ]);
+  });
+
   it('rolls back a failing handler, retries it, and after the last attempt tells the user politely', async () => {
     let calls = 0;
     const handler: MessageHandler = {

@@ -11,7 +11,7 @@ const message = {
   msgType: 'text',
   text: '帮助',
   payload: '{}',
-  status: 'received',
+  status: 'received' as const,
   attempts: 0,
   receivedAt: new Date('2026-11-23T01:02:03Z'),
 };
