@@ -66,13 +66,17 @@ export class CallbackLoad {
   }
 
   /**
-   * Called by background work before its next piece, with how long the last piece took. Under pressure it waits
-   * (all background work shares one schedule of pauses); otherwise it resolves at once.
+   * Called by background work before its next piece, with how long the last piece took. Under pressure it waits;
+   * otherwise it resolves at once. All background work shares one schedule: each piece moves the end of it by its
+   * own length plus its pause, also when it ran while another piece's pause was on, so pieces that overlap are all
+   * counted and background work keeps a fifth of the time however many workers there are.
    */
   async pace(lastWorkMs: number): Promise<void> {
     if (!this.pressed) return;
     const now = performance.now();
-    this.pauseUntil = Math.max(this.pauseUntil, now) + Math.min(MAX_PAUSE_MS, Math.max(1, lastWorkMs * PAUSE_FACTOR));
+    const work = Math.max(0, lastWorkMs);
+    const pause = Math.min(MAX_PAUSE_MS, Math.max(1, work * PAUSE_FACTOR));
+    this.pauseUntil = Math.max(this.pauseUntil, now - work) + work + pause;
     const wait = this.pauseUntil - now;
     await new Promise<void>((resolve) => setTimeout(resolve, Math.min(wait, MAX_PAUSE_MS * 4)));
   }
